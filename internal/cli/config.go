@@ -1,0 +1,67 @@
+// Package cli turns gnc's command line into a Config and runs the mode it
+// names. Parsing is a pure function (no I/O, no exit); running a mode wires
+// the lower packages (transport, relay, udpmux) together.
+package cli
+
+import "time"
+
+// DefaultPort is ncat's port when none is given.
+const DefaultPort = 31337
+
+// Config is everything the command line says, as plain values. The zero value
+// is not meaningful; Parse fills the defaults.
+type Config struct {
+	Listen   bool
+	KeepOpen bool
+
+	// Host is the connect target, or the listen address ("" = all).
+	// For Unix sockets it is the socket path.
+	Host string
+	// Port is the connect or listen port.
+	Port int
+
+	Family int // 0 (any), 4 or 6
+	UDP    bool
+	Unix   bool
+
+	NoDNS      bool
+	SourceAddr string // -s
+	SourcePort int    // -p in connect mode; -1 when not given
+
+	ConnectTimeout time.Duration // -w
+	IdleTimeout    time.Duration // -i, 0 = none
+	Delay          time.Duration // -d, 0 = none
+	// QuitAfterEOF is -q: how long to go on after stdin EOF. Negative (the
+	// default) means never quit because of stdin EOF.
+	QuitAfterEOF time.Duration
+
+	MaxConns int // -m
+	ZeroIO   bool
+
+	CRLF       bool
+	Telnet     bool
+	SendOnly   bool
+	RecvOnly   bool
+	NoShutdown bool
+
+	OutputFile   string // -o
+	HexDumpFile  string // -x
+	AppendOutput bool
+
+	Verbose int
+	Test    bool // hidden --test: print "NCAT TEST: LISTEN" per bound socket
+
+	Help    bool
+	Version bool
+}
+
+// DefaultConfig is the Config of a command line with no options.
+func DefaultConfig() Config {
+	return Config{
+		Port:           DefaultPort,
+		SourcePort:     -1,
+		ConnectTimeout: 10 * time.Second,
+		QuitAfterEOF:   -1,
+		MaxConns:       100,
+	}
+}

@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+)
+
+// UsageError is a problem with the command line: an unknown, malformed,
+// conflicting or unsupported option. main exits 2 for it, as ncat does.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usageErrorf(format string, args ...any) *UsageError {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// FatalError is one of ncat's "QUITTING" failures that are not about the
+// command line (a name that does not resolve, an address that cannot be
+// bound). main exits 2 for it, as ncat does.
+type FatalError struct{ Err error }
+
+func (e *FatalError) Error() string { return e.Err.Error() + " QUITTING." }
+func (e *FatalError) Unwrap() error { return e.Err }
+
+// ErrSilentFailure ends gnc with status 1 and no message, as ncat does for
+// a failed -z probe without -v.
+var ErrSilentFailure = errors.New("failure already reported")
+
+// ExitCode is the process status ncat would end with for err.
+func ExitCode(err error) int {
+	var usage *UsageError
+	var fatal *FatalError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &usage), errors.As(err, &fatal):
+		return 2
+	default:
+		return 1
+	}
+}

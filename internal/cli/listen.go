@@ -1,0 +1,297 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"syscall"
+
+	"gnc/internal/relay"
+	"gnc/internal/transport"
+	"gnc/internal/udpmux"
+)
+
+func (e *env) listenOptions() transport.ListenOptions {
+	c := e.cfg
+	return transport.ListenOptions{Network: c.network(), Family: c.Family, Host: c.Host, Port: c.Port, NoDNS: c.NoDNS}
+}
+
+// listen runs ncat's listen modes.
+func (e *env) listen(ctx context.Context) error {
+	c := e.cfg
+	if !c.KeepOpen && c.MaxConns != DefaultConfig().MaxConns {
+		e.printf("Warning: Maximum connections ignored, since it does not take effect without -k or --broker.")
+	}
+	if c.UDP {
+		pcs, err := transport.ListenPacket(ctx, e.listenOptions())
+		if err != nil {
+			return listenError(err)
+		}
+		for _, pc := range pcs {
+			e.announceListener(pc.LocalAddr())
+		}
+		if c.KeepOpen {
+			return e.serveUDPPeers(ctx, pcs)
+		}
+		return e.serveOneUDPPeer(ctx, pcs)
+	}
+	lns, err := transport.Listen(ctx, e.listenOptions())
+	if err != nil {
+		return listenError(err)
+	}
+	for _, ln := range lns {
+		e.announceListener(ln.Addr())
+	}
+	if c.KeepOpen {
+		return e.serveMany(ctx, lns)
+	}
+	return e.serveOne(ctx, lns)
+}
+
+func listenError(err error) error {
+	return &FatalError{Err: err}
+}
+
+func (e *env) announceListener(a net.Addr) {
+	e.verbosef("Listening on %s", peerName(a, e.cfg.Host))
+	if e.cfg.Test {
+		e.errMu.Lock()
+		fmt.Fprintln(e.stderr, "NCAT TEST: LISTEN")
+		e.errMu.Unlock()
+	}
+}
+
+// announceClient logs a new client as ncat does: the address alone, then
+// with its port (TCP); Unix clients have neither.
+func (e *env) announceClient(a net.Addr) {
+	switch a.(type) {
+	case *net.TCPAddr:
+		e.verbosef("Connection from %s.", transport.FormatIP(a))
+		e.verbosef("Connection from %s.", transport.FormatAddr(a))
+	case *net.UDPAddr:
+		e.verbosef("Connection from %s.", transport.FormatIP(a))
+	default:
+		e.verbosef("Connection from a client on Unix domain socket.")
+	}
+}
+
+// serveOne accepts the first client on any listener, closes the listeners,
+// and relays with it as ncat's single-connection mode does.
+func (e *env) serveOne(ctx context.Context, lns []net.Listener) error {
+	first := make(chan net.Conn, len(lns))
+	var wg sync.WaitGroup
+	acceptCtx, stopAccepting := context.WithCancel(ctx)
+	for _, ln := range lns {
+		wg.Go(func() {
+			transport.AcceptLoop(acceptCtx, ln, e.logfOrNil(), func(c net.Conn) {
+				first <- c
+				stopAccepting()
+			})
+		})
+	}
+	var conn net.Conn
+	select {
+	case conn = <-first:
+	case <-ctx.Done():
+	}
+	stopAccepting()
+	wg.Wait()
+	close(first)
+	for extra := range first { // a second client that raced the first
+		if conn == nil {
+			conn = extra
+		} else {
+			extra.Close()
+		}
+	}
+	if conn == nil {
+		return ctx.Err()
+	}
+	e.announceClient(conn.RemoteAddr())
+	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
+	return listenSessionError(err)
+}
+
+// listenSessionError is sessionError for listen mode, where ncat's idle
+// timeout is fatal (exit 2).
+func listenSessionError(err error) error {
+	var idle *relay.IdleError
+	if errors.As(err, &idle) {
+		return &FatalError{Err: err}
+	}
+	return sessionError(err)
+}
+
+// serveMany is listen -k: clients come and go, up to -m at once; stdin goes
+// to all of them.
+func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
+	c := e.cfg
+	hub := relay.NewHub(e.stdout, e.relayOptions(), e.verbosef)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, ln := range lns {
+		wg.Go(func() {
+			transport.AcceptLoop(ctx, ln, e.verbosef, func(conn net.Conn) {
+				e.announceClient(conn.RemoteAddr())
+				if !hub.AddConn(conn, c.MaxConns) {
+					e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
+					conn.Close()
+				}
+			})
+		})
+	}
+	err := e.runStdinThenWait(ctx, hub)
+	cancel()
+	wg.Wait()
+	hub.Close()
+	return err
+}
+
+// runStdinThenWait feeds stdin to the hub's members and then keeps the
+// server up until ctx ends, or, after stdin EOF, until --send-only or -q
+// end it.
+func (e *env) runStdinThenWait(ctx context.Context, hub *relay.Hub) error {
+	if err := hub.RunStdin(ctx, e.stdin); err != nil {
+		return ignoreCancel(err)
+	}
+	switch q := e.cfg.QuitAfterEOF; {
+	case e.cfg.SendOnly, q == 0:
+		return nil
+	case q > 0:
+		t := newTimer(q)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ignoreCancel(ctx.Err())
+		}
+	}
+	<-ctx.Done()
+	return ignoreCancel(ctx.Err())
+}
+
+func ignoreCancel(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// serveOneUDPPeer is UDP listen without -k: the first datagram's sender
+// becomes the peer (the socket is connected to it, so others get ICMP
+// errors, as with ncat) and the session runs until killed or idle.
+func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
+	type first struct {
+		pc   net.PacketConn
+		data []byte
+		from net.Addr
+	}
+	got := make(chan first, len(pcs))
+	var wg sync.WaitGroup
+	for _, pc := range pcs {
+		wg.Go(func() {
+			buf := make([]byte, 65536)
+			for {
+				n, from, err := pc.ReadFrom(buf)
+				if err == nil {
+					got <- first{pc, buf[:n], from}
+					return
+				}
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+			}
+		})
+	}
+	var winner first
+	select {
+	case winner = <-got:
+	case <-ctx.Done():
+	}
+	for _, pc := range pcs {
+		if pc != winner.pc {
+			pc.Close()
+		}
+	}
+	if winner.pc == nil {
+		wg.Wait()
+		return ignoreCancel(ctx.Err())
+	}
+	wg.Wait()
+	e.announceClient(winner.from)
+	conn, ok := winner.pc.(net.Conn)
+	if !ok || connectTo(winner.pc, winner.from) != nil {
+		winner.pc.Close()
+		return fmt.Errorf("cannot reply to %v", winner.from)
+	}
+	e.log.Record(winner.data)
+	e.stdout.Write(winner.data)
+	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
+	return listenSessionError(ignoreCancel(err))
+}
+
+// connectTo connects a bound datagram socket to one peer.
+func connectTo(pc net.PacketConn, peer net.Addr) error {
+	sc, ok := pc.(syscall.Conn)
+	if !ok {
+		return errors.ErrUnsupported
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var sa syscall.Sockaddr
+	switch a := peer.(type) {
+	case *net.UDPAddr:
+		ap := a.AddrPort()
+		if ap.Addr().Is4() && pc.LocalAddr().(*net.UDPAddr).IP.To4() != nil {
+			sa = &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+		} else {
+			sa = &syscall.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+		}
+	case *net.UnixAddr:
+		if a.Name == "" {
+			return errors.New("the peer has no socket path to reply to")
+		}
+		sa = &syscall.SockaddrUnix{Name: a.Name}
+	default:
+		return errors.ErrUnsupported
+	}
+	var cerr error
+	if err := raw.Control(func(fd uintptr) { cerr = syscall.Connect(int(fd), sa) }); err != nil {
+		return err
+	}
+	return cerr
+}
+
+// serveUDPPeers is UDP listen -k: each source address is a member.
+func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
+	c := e.cfg
+	hub := relay.NewHub(e.stdout, e.relayOptions(), e.verbosef)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, pc := range pcs {
+		wg.Go(func() {
+			udpmux.Serve(ctx, pc, hub, udpmux.Options{
+				MaxPeers:    c.MaxConns,
+				IdleTimeout: c.IdleTimeout,
+				OnNewPeer: func(a net.Addr, admitted bool) {
+					e.announceClient(a)
+					if !admitted {
+						e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
+					}
+				},
+			})
+		})
+	}
+	err := e.runStdinThenWait(ctx, hub)
+	cancel()
+	wg.Wait()
+	hub.Close()
+	return err
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"sync"
+	"time"
+
+	"gnc/internal/relay"
+	"gnc/internal/transport"
+)
+
+// Version is gnc's version, set at build time with
+// -ldflags "-X gnc/internal/cli.Version=...".
+var Version = "0.1.0-dev"
+
+// env is what a mode needs from the process: its stdio and the parsed
+// options, plus the -v loggers.
+type env struct {
+	cfg    Config
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	errMu  sync.Mutex
+	log    *relay.Log
+}
+
+// Run parses args and runs the mode they name with the given stdio until
+// it ends or ctx is cancelled. stdin and stdout should be the process's
+// *os.File stdio so the data path stays zero-copy.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := Parse(args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case cfg.Help:
+		_, err := io.WriteString(stdout, helpText)
+		return err
+	case cfg.Version:
+		fmt.Fprintf(stderr, "gnc %s\n", Version)
+		return nil
+	}
+	e := &env{cfg: cfg, stdout: stdout, stderr: stderr}
+	e.verbosef("Version %s", Version)
+	if e.log, err = relay.OpenLog(cfg.OutputFile, cfg.HexDumpFile, cfg.AppendOutput); err != nil {
+		return &FatalError{Err: err}
+	}
+	defer e.log.Close()
+	in, restore := pollable(stdin)
+	defer restore()
+	e.stdin = in
+	if cfg.Listen {
+		return e.listen(ctx)
+	}
+	return e.connect(ctx)
+}
+
+// printf writes one "gnc: " line to stderr.
+func (e *env) printf(format string, args ...any) {
+	e.errMu.Lock()
+	defer e.errMu.Unlock()
+	fmt.Fprintf(e.stderr, "gnc: "+format+"\n", args...)
+}
+
+// verbosef is printf under -v.
+func (e *env) verbosef(format string, args ...any) {
+	if e.cfg.Verbose >= 1 {
+		e.printf(format, args...)
+	}
+}
+
+// debugf is printf under -vv.
+func (e *env) debugf(format string, args ...any) {
+	if e.cfg.Verbose >= 2 {
+		e.printf(format, args...)
+	}
+}
+
+// logfOrNil returns debugf, or nil without -vv so libraries skip the work.
+func (e *env) logfOrNil() func(string, ...any) {
+	if e.cfg.Verbose >= 2 {
+		return e.debugf
+	}
+	return nil
+}
+
+// relayOptions are the session options common to every mode.
+func (e *env) relayOptions() relay.Options {
+	c := e.cfg
+	return relay.Options{
+		SendOnly:     c.SendOnly,
+		RecvOnly:     c.RecvOnly,
+		NoShutdown:   c.NoShutdown,
+		QuitAfterEOF: c.QuitAfterEOF,
+		IdleTimeout:  c.IdleTimeout,
+		Delay:        c.Delay,
+		CRLF:         c.CRLF,
+		Telnet:       c.Telnet,
+		Log:          e.log,
+		Datagram:     c.UDP,
+	}
+}
+
+// sessionError turns what ended a relay session into gnc's error: nil for
+// a normal end or a cancelled context, ncat's wording otherwise.
+func sessionError(err error) error {
+	var peer *relay.PeerError
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
+		return err
+	case errors.As(err, &peer):
+		return errors.New(transport.Describe(peer.Err))
+	}
+	return err
+}
+
+func elapsedSeconds(start time.Time) string {
+	return fmt.Sprintf("%.2f", time.Since(start).Seconds())
+}
+
+
+func newTimer(d time.Duration) *time.Timer { return time.NewTimer(d) }

@@ -1,0 +1,293 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+// Member is one client of a listen -k server as the hub writes to it: a
+// stream connection, or a UDP peer behind a shared socket.
+type Member interface {
+	io.Writer
+	Close() error
+}
+
+// Hub serves ncat's listen -k relay: every member's data goes to stdout as
+// it arrives (whole chunks, interleaved), and stdin goes to every member.
+// Stdin is read only while some member is connected, so what is typed while
+// nobody is waits for the next member.
+type Hub struct {
+	stdout io.Writer
+	o      Options
+	logf   func(format string, args ...any)
+
+	outMu sync.Mutex // one chunk at a time on stdout
+
+	mu       sync.Mutex
+	members  map[Member]*memberState
+	joined   chan struct{} // closed and replaced when a member joins
+	stdinEOF bool
+	closed   bool
+
+	wg sync.WaitGroup
+}
+
+type memberState struct {
+	idle *idleWatch
+}
+
+// NewHub returns a hub writing to stdout with the session options o (Delay,
+// CRLF, Log, IdleTimeout per member, SendOnly, RecvOnly, NoShutdown). logf
+// receives -v lines; nil discards them.
+func NewHub(stdout io.Writer, o Options, logf func(format string, args ...any)) *Hub {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	return &Hub{stdout: stdout, o: o, logf: logf, members: map[Member]*memberState{}, joined: make(chan struct{})}
+}
+
+// Len is the number of members.
+func (h *Hub) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.members)
+}
+
+// Join adds m unless the hub already has max members (max < 0: no limit)
+// or is closed, and reports whether it did. The hub owns m from then on and
+// closes it when it leaves. Join does not read from m: use AddConn for
+// stream connections.
+func (h *Hub) Join(m Member, max int) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed || (max >= 0 && len(h.members) >= max) {
+		return false
+	}
+	st := &memberState{}
+	if h.o.IdleTimeout > 0 {
+		st.idle = newIdleWatch(h.o.IdleTimeout)
+	}
+	h.members[m] = st
+	close(h.joined)
+	h.joined = make(chan struct{})
+	return true
+}
+
+// Leave removes m and closes it.
+func (h *Hub) Leave(m Member) {
+	h.mu.Lock()
+	_, ok := h.members[m]
+	delete(h.members, m)
+	h.mu.Unlock()
+	if ok {
+		m.Close()
+	}
+}
+
+// Touch records activity of m for its idle timeout.
+func (h *Hub) Touch(m Member) {
+	h.mu.Lock()
+	st := h.members[m]
+	h.mu.Unlock()
+	if st != nil {
+		st.idle.touch()
+	}
+}
+
+// AddConn joins c (see Join) and serves it until its EOF, error or idle
+// timeout, or until the hub closes. It reports false, and closes nothing,
+// when c could not join.
+func (h *Hub) AddConn(c net.Conn, max int) bool {
+	if !h.Join(c, max) {
+		return false
+	}
+	h.wg.Go(func() { h.serveConn(c) })
+	return true
+}
+
+// serveConn copies one member's data to stdout.
+func (h *Hub) serveConn(c net.Conn) {
+	defer h.Leave(c)
+	if h.o.SendOnly {
+		return // never read; the member stays until a write to it fails
+	}
+	h.mu.Lock()
+	st := h.members[c]
+	h.mu.Unlock()
+	if st == nil {
+		return
+	}
+	buf := make([]byte, streamChunk)
+	for {
+		if st.idle != nil {
+			c.SetReadDeadline(time.Now().Add(st.idle.remaining()))
+		}
+		n, err := c.Read(buf)
+		if n > 0 {
+			st.idle.touch()
+			h.output(buf[:n])
+		}
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) && st.idle != nil {
+			if st.idle.remaining() > 0 {
+				continue
+			}
+			h.logf("Idle timeout expired (%d ms); closing %s.", h.o.IdleTimeout.Milliseconds(), c.RemoteAddr())
+		}
+		return
+	}
+}
+
+// Output writes one member's chunk to stdout (and the session log), whole.
+func (h *Hub) Output(chunk []byte) { h.output(chunk) }
+
+func (h *Hub) output(chunk []byte) {
+	h.outMu.Lock()
+	defer h.outMu.Unlock()
+	h.o.Log.Record(chunk)
+	h.stdout.Write(chunk)
+	if h.o.Delay > 0 {
+		time.Sleep(h.o.Delay)
+	}
+}
+
+// RunStdin reads stdin while members are connected and sends each chunk to
+// every member. At stdin EOF it half-closes every member (unless
+// NoShutdown) and returns nil; it returns ctx's error when ctx ends first.
+func (h *Hub) RunStdin(ctx context.Context, stdin io.Reader) error {
+	stop := context.AfterFunc(ctx, func() {
+		if dr, ok := stdin.(deadlineReader); ok {
+			dr.SetReadDeadline(time.Now())
+		}
+	})
+	defer stop()
+	var crlf *crlfConverter
+	if h.o.CRLF {
+		crlf = new(crlfConverter)
+	}
+	size := streamChunk
+	if h.o.Datagram {
+		size = maxDatagram
+	}
+	buf := make([]byte, size)
+	for {
+		if err := h.waitForMember(ctx); err != nil {
+			return err
+		}
+		n, err := stdin.Read(buf)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if n > 0 && !h.o.RecvOnly {
+			chunk := buf[:n]
+			if crlf != nil {
+				chunk = crlf.convert(chunk)
+			}
+			if err := h.broadcast(ctx, chunk); err != nil {
+				return err
+			}
+			if h.o.Delay > 0 {
+				time.Sleep(h.o.Delay)
+			}
+		}
+		if err != nil { // io.EOF, or a stdin that cannot be read any more
+			h.stdinDone()
+			return nil
+		}
+	}
+}
+
+func (h *Hub) waitForMember(ctx context.Context) error {
+	for {
+		h.mu.Lock()
+		n, joined := len(h.members), h.joined
+		h.mu.Unlock()
+		if n > 0 {
+			return nil
+		}
+		select {
+		case <-joined:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// broadcast writes chunk to every member; a member whose write fails
+// leaves. If every member left while stdin was being read, the chunk waits
+// for the next one to join.
+func (h *Hub) broadcast(ctx context.Context, chunk []byte) error {
+	for {
+		h.mu.Lock()
+		members := make([]Member, 0, len(h.members))
+		for m := range h.members {
+			members = append(members, m)
+		}
+		h.mu.Unlock()
+		if len(members) > 0 {
+			h.o.Log.Record(chunk)
+			for _, m := range members {
+				if _, err := m.Write(chunk); err != nil {
+					h.Leave(m)
+					continue
+				}
+				h.Touch(m)
+			}
+			return nil
+		}
+		if err := h.waitForMember(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+func (h *Hub) stdinDone() {
+	h.mu.Lock()
+	h.stdinEOF = true
+	members := make([]Member, 0, len(h.members))
+	for m := range h.members {
+		members = append(members, m)
+	}
+	h.mu.Unlock()
+	if h.o.NoShutdown || h.o.Datagram {
+		return
+	}
+	for _, m := range members {
+		if cw, ok := m.(closeWriter); ok {
+			cw.CloseWrite()
+		}
+	}
+}
+
+// Close makes every member leave, refuses new ones, and waits for the
+// member goroutines to end.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	members := h.members
+	h.members = map[Member]*memberState{}
+	h.mu.Unlock()
+	for m := range members {
+		m.Close()
+	}
+	h.wg.Wait()
+}
+
+// IdleLeft is how long until m's idle timeout expires (<= 0: it has); a
+// member that is gone, or a hub without -i, reports 0.
+func (h *Hub) IdleLeft(m Member) time.Duration {
+	h.mu.Lock()
+	st := h.members[m]
+	h.mu.Unlock()
+	if st == nil || st.idle == nil {
+		return 0
+	}
+	return st.idle.remaining()
+}

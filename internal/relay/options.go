@@ -1,0 +1,54 @@
+package relay
+
+import (
+	"io"
+	"time"
+)
+
+// Options are the per-session choices of the command line. The zero value
+// relays both ways with no transformation, half-closes at stdin EOF and ends
+// at the peer's EOF.
+type Options struct {
+	SendOnly   bool // never read the connection (--send-only)
+	RecvOnly   bool // never read stdin nor send (--recv-only)
+	NoShutdown bool // no half-close at stdin EOF (--no-shutdown)
+
+	// QuitAfterEOF ends the session that long after stdin EOF (-q);
+	// negative means stdin EOF alone never ends it.
+	QuitAfterEOF time.Duration
+	// StdinEOFEnds ends the session at stdin EOF (UDP connect mode), or
+	// QuitAfterEOF later when that is not negative.
+	StdinEOFEnds bool
+	// HoldAfterPeerEOF keeps the session after the peer's EOF until stdin
+	// ends (connect mode with -k).
+	HoldAfterPeerEOF bool
+
+	IdleTimeout time.Duration // -i: 0 = none
+	Delay       time.Duration // -d: pause after each chunk
+	CRLF        bool          // -C: LF to CRLF on data sent
+	Telnet      bool          // -t: answer and strip Telnet negotiation
+	Log         *Log          // -o/-x, nil = none
+
+	// Datagram says the connection keeps message boundaries (UDP, unixgram):
+	// each stdin read is sent as one datagram, each datagram read whole.
+	Datagram bool
+}
+
+// needsUserCopy reports whether the options must see the bytes, which takes
+// the splice and sendfile paths away. With none of them, data moves with
+// io.Copy between the bare connection and *os.File.
+func (o *Options) needsUserCopy() bool {
+	return o.Datagram || o.IdleTimeout > 0 || o.Delay > 0 || o.CRLF || o.Telnet || o.Log != nil
+}
+
+// maxDatagram is the largest UDP payload over IPv4, and so the read size
+// for datagrams: one read is one datagram, never truncated.
+const maxDatagram = 65507
+
+// streamChunk is the buffer size of user-space stream copies.
+const streamChunk = 64 << 10
+
+// readerOnly and writerOnly hide ReadFrom/WriteTo so io.CopyBuffer uses the
+// given buffer rather than a fast path that cannot apply.
+type readerOnly struct{ io.Reader }
+type writerOnly struct{ io.Writer }

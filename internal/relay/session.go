@@ -1,0 +1,237 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+)
+
+// Stats counts a session's payload bytes.
+type Stats struct {
+	Sent, Received int64
+}
+
+// PeerError is the connection failing (reset, refused, broken), as opposed
+// to the session ending by the EOF rules.
+type PeerError struct{ Err error }
+
+func (e *PeerError) Error() string { return e.Err.Error() }
+func (e *PeerError) Unwrap() error { return e.Err }
+
+type closeWriter interface{ CloseWrite() error }
+
+// deadlineReader is stdin when it can be interrupted (a pollable *os.File).
+type deadlineReader interface{ SetReadDeadline(time.Time) error }
+
+type copyResult struct {
+	n                 int64
+	readErr, writeErr error
+}
+
+// Run relays between stdin/stdout and conn until the session ends by ncat's
+// rules (see Options), closes conn and returns the byte counts. It returns
+// nil when the session ended normally, an *IdleError, a *PeerError, or
+// ctx's error.
+//
+// Run waits for both of its copiers. A read of stdin that is blocked when
+// the session ends is interrupted with a read deadline when stdin supports
+// one (gnc makes pipe and terminal stdin pollable); otherwise that copier is
+// left to end with the process.
+func Run(ctx context.Context, conn net.Conn, stdin io.Reader, stdout io.Writer, o Options) (Stats, error) {
+	s := &session{conn: conn, stdin: stdin, stdout: stdout, o: o, done: make(chan struct{})}
+	if o.IdleTimeout > 0 {
+		s.idle = newIdleWatch(o.IdleTimeout)
+	}
+	upc := make(chan copyResult, 1)
+	downc := make(chan copyResult, 1)
+	if o.RecvOnly {
+		upc = nil
+	} else {
+		go s.upstream(upc)
+	}
+	if o.SendOnly {
+		downc = nil
+	} else {
+		go s.downstream(downc)
+	}
+	stats, err := s.wait(ctx, upc, downc)
+	return stats, err
+}
+
+type session struct {
+	conn   net.Conn
+	stdin  io.Reader
+	stdout io.Writer
+	o      Options
+	idle   *idleWatch
+	done   chan struct{}
+}
+
+func (s *session) wait(ctx context.Context, upc, downc chan copyResult) (Stats, error) {
+	var stats Stats
+	var quitC <-chan time.Time
+	var idleC <-chan time.Time
+	var idleTimer *time.Timer
+	if s.idle != nil {
+		idleTimer = time.NewTimer(s.o.IdleTimeout)
+		defer idleTimer.Stop()
+		idleC = idleTimer.C
+	}
+	stdinDone, peerDone := upc == nil, downc == nil
+	end := func(err error) (Stats, error) {
+		upDone := s.finish(upc, downc)
+		if r, ok := <-upDone; ok {
+			stats.Sent += r.n
+		}
+		if downc != nil {
+			stats.Received += (<-downc).n
+		}
+		return stats, err
+	}
+	for {
+		select {
+		case r := <-upc:
+			upc, stdinDone = nil, true
+			stats.Sent += r.n
+			if r.writeErr != nil && !peerDone {
+				return end(&PeerError{Err: r.writeErr})
+			}
+			switch {
+			case s.o.SendOnly, peerDone:
+				return end(nil)
+			case s.o.QuitAfterEOF == 0:
+				return end(nil)
+			case s.o.QuitAfterEOF > 0:
+				quitC = time.After(s.o.QuitAfterEOF)
+			case s.o.StdinEOFEnds:
+				return end(nil)
+			}
+		case r := <-downc:
+			downc, peerDone = nil, true
+			stats.Received += r.n
+			if r.readErr != nil {
+				return end(&PeerError{Err: r.readErr})
+			}
+			if r.writeErr != nil {
+				return end(r.writeErr)
+			}
+			if s.o.HoldAfterPeerEOF && !stdinDone {
+				continue
+			}
+			return end(nil)
+		case <-quitC:
+			return end(nil)
+		case <-idleC:
+			left := s.idle.remaining()
+			if left <= 0 {
+				return end(&IdleError{Timeout: s.o.IdleTimeout})
+			}
+			idleTimer.Reset(left)
+		case <-ctx.Done():
+			return end(ctx.Err())
+		}
+	}
+}
+
+// finish stops both copiers: it closes the connection and interrupts a
+// blocked stdin read. It returns upc if that copier can be waited for, or a
+// closed channel if it cannot be interrupted.
+func (s *session) finish(upc, downc chan copyResult) <-chan copyResult {
+	close(s.done)
+	s.conn.Close()
+	if upc == nil {
+		return closedResults
+	}
+	if dr, ok := s.stdin.(deadlineReader); ok && dr.SetReadDeadline(time.Now()) == nil {
+		// The copier observes the deadline; clear it once it has.
+		out := make(chan copyResult, 1)
+		r := <-upc
+		dr.SetReadDeadline(time.Time{})
+		out <- r
+		return out
+	}
+	if _, isFile := s.stdin.(*os.File); isFile {
+		// A regular file: reads never block for long.
+		return upc
+	}
+	return closedResults
+}
+
+var closedResults = func() chan copyResult {
+	c := make(chan copyResult)
+	close(c)
+	return c
+}()
+
+// upstream copies stdin to the connection, then half-closes it.
+func (s *session) upstream(out chan<- copyResult) {
+	var r copyResult
+	if s.o.needsUserCopy() {
+		size := streamChunk
+		if s.o.Datagram {
+			size = maxDatagram
+		}
+		p := pump{dst: s.conn, reader: s.stdin, bufSize: size, log: s.o.Log, idle: s.idle, delay: s.o.Delay, done: s.done}
+		if s.o.CRLF {
+			p.transform = new(crlfConverter).convert
+		}
+		r.n, r.readErr, r.writeErr = p.run()
+	} else {
+		var err error
+		r.n, err = io.Copy(s.conn, s.stdin)
+		r.readErr, r.writeErr = splitCopyError(err)
+	}
+	if r.writeErr == nil && !s.o.NoShutdown && !s.o.Datagram {
+		if cw, ok := s.conn.(closeWriter); ok {
+			cw.CloseWrite()
+		}
+	}
+	out <- r
+}
+
+// downstream copies the connection to stdout.
+func (s *session) downstream(out chan<- copyResult) {
+	var r copyResult
+	if s.o.needsUserCopy() {
+		size := streamChunk
+		if s.o.Datagram {
+			size = maxDatagram
+		}
+		p := pump{dst: s.stdout, reader: s.conn, bufSize: size, logRaw: true, log: s.o.Log, idle: s.idle, delay: s.o.Delay, done: s.done}
+		if s.o.Telnet {
+			p.transform = telnetTransform(s.conn)
+		}
+		// Reading the connection is the "read" side here: its errors are
+		// the peer's; stdout's are ours.
+		r.n, r.readErr, r.writeErr = p.run()
+	} else {
+		// Any failure here is the session's: a reset peer, or stdout gone.
+		r.n, r.readErr = io.Copy(s.stdout, s.conn)
+	}
+	if isClosedByUs(r.readErr) {
+		r.readErr = nil
+	}
+	out <- r
+}
+
+// splitCopyError separates an io.Copy error from stdin to the connection
+// into the stdin side and the socket side (which may come wrapped as an
+// *os.SyscallError from sendfile).
+func splitCopyError(err error) (stdinErr, connErr error) {
+	var opErr *net.OpError
+	switch {
+	case err == nil:
+		return nil, nil
+	case errors.As(err, &opErr), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, net.ErrClosed):
+		return nil, err
+	}
+	return err, nil
+}
+
+func isClosedByUs(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded)
+}
