@@ -13,7 +13,7 @@ import (
 // rawOptions holds option values as pflag stores them, before Parse checks
 // and converts them into a Config.
 type rawOptions struct {
-	ipv4, ipv6, unix, udp, listen, keepOpen, noDNS, zero bool
+	ipv4, ipv6, unix, udp, listen, keepOpen, noDNS, zero       bool
 	crlf, telnet, sendOnly, recvOnly, noShutdown, appendOutput bool
 	help, version, test                                        bool
 	verbose                                                    int

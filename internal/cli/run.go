@@ -122,5 +122,4 @@ func elapsedSeconds(start time.Time) string {
 	return fmt.Sprintf("%.2f", time.Since(start).Seconds())
 }
 
-
 func newTimer(d time.Duration) *time.Timer { return time.NewTimer(d) }
