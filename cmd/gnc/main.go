@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"syscall"
 
 	"gnc/internal/cli"
 )
@@ -15,7 +14,7 @@ import (
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(signals, stopSignals...)
 	caught := make(chan os.Signal, 1)
 	go func() {
 		sig := <-signals
@@ -25,10 +24,8 @@ func main() {
 
 	err := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	if ctx.Err() != nil {
-		// Cleaned up (socket files, stdin mode); now die as the signal says.
-		sig := (<-caught).(syscall.Signal)
-		signal.Reset(sig)
-		syscall.Kill(os.Getpid(), sig)
+		// Cleaned up (socket files, stdin mode); now end as the signal says.
+		dieBy(<-caught)
 	}
 	if err != nil && !errors.Is(err, cli.ErrSilentFailure) {
 		fmt.Fprintf(os.Stderr, "gnc: %v\n", err)

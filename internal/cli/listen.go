@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"syscall"
 
 	"gnc/internal/relay"
 	"gnc/internal/transport"
@@ -224,7 +223,7 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 	wg.Wait()
 	e.announceClient(winner.from)
 	conn, ok := winner.pc.(net.Conn)
-	if !ok || connectTo(winner.pc, winner.from) != nil {
+	if !ok || transport.ConnectPacket(winner.pc, winner.from) != nil {
 		winner.pc.Close()
 		return fmt.Errorf("cannot reply to %v", winner.from)
 	}
@@ -232,40 +231,6 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 	e.stdout.Write(winner.data)
 	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
 	return listenSessionError(ignoreCancel(err))
-}
-
-// connectTo connects a bound datagram socket to one peer.
-func connectTo(pc net.PacketConn, peer net.Addr) error {
-	sc, ok := pc.(syscall.Conn)
-	if !ok {
-		return errors.ErrUnsupported
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var sa syscall.Sockaddr
-	switch a := peer.(type) {
-	case *net.UDPAddr:
-		ap := a.AddrPort()
-		if ap.Addr().Is4() && pc.LocalAddr().(*net.UDPAddr).IP.To4() != nil {
-			sa = &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
-		} else {
-			sa = &syscall.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
-		}
-	case *net.UnixAddr:
-		if a.Name == "" {
-			return errors.New("the peer has no socket path to reply to")
-		}
-		sa = &syscall.SockaddrUnix{Name: a.Name}
-	default:
-		return errors.ErrUnsupported
-	}
-	var cerr error
-	if err := raw.Control(func(fd uintptr) { cerr = syscall.Connect(int(fd), sa) }); err != nil {
-		return err
-	}
-	return cerr
 }
 
 // serveUDPPeers is UDP listen -k: each source address is a member.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -79,9 +78,4 @@ func parseDecimal(s string) (float64, bool) {
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	return v, err == nil
-}
-
-// formatMillis prints a duration as ncat's messages do: whole milliseconds.
-func formatMillis(d time.Duration) string {
-	return fmt.Sprintf("%d ms", d.Milliseconds())
 }

@@ -1,9 +1,6 @@
 package relay
 
-import (
-	"io"
-	"time"
-)
+import "time"
 
 // Options are the per-session choices of the command line. The zero value
 // relays both ways with no transformation, half-closes at stdin EOF and ends
@@ -47,8 +44,3 @@ const maxDatagram = 65507
 
 // streamChunk is the buffer size of user-space stream copies.
 const streamChunk = 64 << 10
-
-// readerOnly and writerOnly hide ReadFrom/WriteTo so io.CopyBuffer uses the
-// given buffer rather than a fast path that cannot apply.
-type readerOnly struct{ io.Reader }
-type writerOnly struct{ io.Writer }

@@ -168,17 +168,6 @@ func dialUnixgram(o DialOptions) (net.Conn, error) {
 	return &UnixgramConn{UnixConn: c, path: local}, nil
 }
 
-func reuseAddr(network, address string, c syscall.RawConn) error {
-	var serr error
-	err := c.Control(func(fd uintptr) {
-		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
-	})
-	if err != nil {
-		return err
-	}
-	return serr
-}
-
 // describeNetError words a socket error the way ncat's messages do: the
 // C library's text for the errno with a capital and a full stop, or
 // "TIMEOUT." for an expired connect timeout.

@@ -101,8 +101,7 @@ func Serve(ctx context.Context, pc net.PacketConn, hub *relay.Hub, o Options) er
 // expireWhenIdle makes p leave hub after idle time with no datagram from it.
 func expireWhenIdle(hub *relay.Hub, p *peer, idle time.Duration) {
 	var t *time.Timer
-	var check func()
-	check = func() {
+	check := func() {
 		p.m.mu.Lock()
 		current := p.m.peers[p.key] == p
 		p.m.mu.Unlock()
