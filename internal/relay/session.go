@@ -182,7 +182,7 @@ func (s *session) upstream(out chan<- copyResult) {
 		r.n, r.readErr, r.writeErr = p.run()
 	} else {
 		var err error
-		r.n, err = io.Copy(s.conn, s.stdin)
+		r.n, err = copyStdin(s.conn, s.stdin)
 		r.readErr, r.writeErr = splitCopyError(err)
 	}
 	if r.writeErr == nil && !s.o.NoShutdown && !s.o.Datagram {
