@@ -85,6 +85,9 @@ func (e *env) serveOne(ctx context.Context, lns []net.Listener) error {
 	for _, ln := range lns {
 		wg.Go(func() {
 			transport.AcceptLoop(acceptCtx, ln, e.logfOrNil(), func(c net.Conn) {
+				// Closing ln here makes this loop's next Accept fail, so
+				// each loop sends at most once and first never blocks.
+				ln.Close()
 				first <- c
 				stopAccepting()
 			})

@@ -28,11 +28,10 @@ type Hub struct {
 
 	outMu sync.Mutex // one chunk at a time on stdout
 
-	mu       sync.Mutex
-	members  map[Member]*memberState
-	joined   chan struct{} // closed and replaced when a member joins
-	stdinEOF bool
-	closed   bool
+	mu      sync.Mutex
+	members map[Member]*memberState
+	joined  chan struct{} // closed and replaced when a member joins
+	closed  bool
 
 	wg sync.WaitGroup
 }
@@ -106,16 +105,15 @@ func (h *Hub) AddConn(c net.Conn, max int) bool {
 	if !h.Join(c, max) {
 		return false
 	}
-	h.wg.Go(func() { h.serveConn(c) })
+	if !h.o.SendOnly { // --send-only never reads; a member stays until a write to it fails
+		h.wg.Go(func() { h.serveConn(c) })
+	}
 	return true
 }
 
 // serveConn copies one member's data to stdout.
 func (h *Hub) serveConn(c net.Conn) {
 	defer h.Leave(c)
-	if h.o.SendOnly {
-		return // never read; the member stays until a write to it fails
-	}
 	h.mu.Lock()
 	st := h.members[c]
 	h.mu.Unlock()
@@ -161,7 +159,13 @@ func (h *Hub) output(chunk []byte) {
 // RunStdin reads stdin while members are connected and sends each chunk to
 // every member. At stdin EOF it half-closes every member (unless
 // NoShutdown) and returns nil; it returns ctx's error when ctx ends first.
+// With RecvOnly it does not read stdin at all (as upstream ncat since 7.94),
+// so a listener whose stdin is at EOF never half-closes its clients.
 func (h *Hub) RunStdin(ctx context.Context, stdin io.Reader) error {
+	if h.o.RecvOnly {
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	stop := context.AfterFunc(ctx, func() {
 		if dr, ok := stdin.(deadlineReader); ok {
 			dr.SetReadDeadline(time.Now())
@@ -185,7 +189,7 @@ func (h *Hub) RunStdin(ctx context.Context, stdin io.Reader) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if n > 0 && !h.o.RecvOnly {
+		if n > 0 {
 			chunk := buf[:n]
 			if crlf != nil {
 				chunk = crlf.convert(chunk)
@@ -250,7 +254,6 @@ func (h *Hub) broadcast(ctx context.Context, chunk []byte) error {
 
 func (h *Hub) stdinDone() {
 	h.mu.Lock()
-	h.stdinEOF = true
 	members := make([]Member, 0, len(h.members))
 	for m := range h.members {
 		members = append(members, m)
