@@ -2,6 +2,7 @@ package cli
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -34,12 +35,11 @@ func parseTime(what, s string) (time.Duration, error) {
 // parseQuitTime reads -q: an ncat time value, or, as Debian's nc takes it,
 // 0 (quit at once after stdin EOF) or a negative number (never quit).
 func parseQuitTime(s string) (time.Duration, error) {
-	if rest, negative := strings.CutPrefix(s, "-"); negative {
-		if _, ok := parseDecimal(rest); ok {
-			return -1, nil
+	if v, ok := parseDecimal(s); ok && v <= 0 {
+		if v == 0 {
+			return 0, nil
 		}
-	} else if v, ok := parseDecimal(s); ok && v == 0 {
-		return 0, nil
+		return -1, nil
 	}
 	return parseTime("-q timeout", s)
 }
@@ -59,23 +59,16 @@ func splitUnit(s string) (string, float64) {
 	return s, 1000
 }
 
-// parseDecimal accepts digits with at most one decimal point, and at least
-// one digit: the forms ncat documents ("1.5", ".5", "10").
+// parseDecimal reads the number part of a time as C's strtod would for
+// the forms that make sense here: optional leading blanks and sign, digits
+// with at most one decimal point ("1.5", ".5", "10"), and an exponent.
 func parseDecimal(s string) (float64, bool) {
-	digits, dots := 0, 0
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.':
-			dots++
-		default:
-			return 0, false
-		}
-	}
-	if digits == 0 || dots > 1 {
+	s = strings.TrimLeft(s, " \t")
+	if !decimalPattern.MatchString(s) {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	return v, err == nil
 }
+
+var decimalPattern = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)

@@ -1,0 +1,531 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
+)
+
+// parseCase is one command line and what Parse must make of it: a whole
+// Config (DefaultConfig changed by want), or a *UsageError with exactly
+// the message err. ncat's texts were checked against ncat 7.93.
+type parseCase struct {
+	name string
+	args []string
+	want func(*Config) // used when err == ""; nil = DefaultConfig()
+	err  string        // exact message of the *UsageError
+	// bug, when set, names a known parser bug: the row still states the
+	// correct expectation but is skipped while Parse gets it wrong.
+	bug string
+}
+
+// Messages shared by many rows.
+const (
+	msgNeedHost     = "You must specify a host to connect to. QUITTING."
+	msgListenWithS  = "-l and -s are incompatible.  Specify the address and port to bind to like you would a host to connect to. QUITTING."
+	msgListenWithZ  = "Services designed for LISTENING can't be used with -z QUITTING."
+	msgMaxConnsConn = "Invalid option combination: `--max-conns' with connect. QUITTING."
+)
+
+func invalidTime(what, s string) string {
+	return fmt.Sprintf("Invalid %s %q (must be greater than 0 and less than 2147483s). QUITTING.", what, s)
+}
+
+func notYet(what string) string {
+	return what + " is not yet supported by this version of gnc."
+}
+
+// Known bugs, referenced by the rows they break (see the test report).
+const (
+	bugEmptyValue     = "an empty option value (-w '', -p '', -s '') is taken as 'option not given' and silently ignored"
+	bugRepeated       = "only the last of a repeated option is checked; an earlier invalid value (-w 100 -w 1) is silently accepted"
+	bugNoArgOption    = "long options without an argument accept --opt=value (pflag bool/count syntax); getopt says: option '--x' doesn't allow an argument"
+	bugShortEquals    = "-X=value is pflag syntax; getopt takes '=' as part of the value (-p=5 → \"=5\") or as an invalid option (-l=1)"
+	bugGotest         = "pflag silently drops any short bundle starting with 'test.' (-test.v), so options in it are accepted and ignored"
+	bugBundleName     = "unknown short option in a bundle is reported with the rest of the bundle ('jl') instead of the one letter ('j')"
+	bugUnknownLongVal = "unknown --name=value is reported without its value; getopt reports the whole argument"
+	bugBadSyntax      = "---x and the like give pflag's 'bad flag syntax' text instead of getopt's unrecognized option"
+	bugAmbigOrder     = "ambiguous-prefix possibilities are listed in gnc's registration order, not ncat's (getopt table) order"
+	bugEmptyHost      = "an empty host argument is accepted as the connect target"
+	bugListenDigits   = "in listen mode an all-digit first positional is the port even when more follow (ncat: -l 1 2 → two ports)"
+	bugExponent       = "ncat reads times with strtod: 1e3 has no unit, so it gets the Since April 2010 message (1e1 would be 10s)"
+)
+
+func parseCases() []parseCase {
+	cases := []parseCase{
+		// ---- connect-mode positionals ----
+		{name: "host only", args: []string{"example.com"}, want: func(c *Config) { c.Host = "example.com" }},
+		{name: "host port", args: []string{"example.com", "80"}, want: func(c *Config) { c.Host, c.Port = "example.com", 80 }},
+		{name: "ipv6 literal", args: []string{"::1", "8080"}, want: func(c *Config) { c.Host, c.Port = "::1", 8080 }},
+		{name: "port 0", args: []string{"h", "0"}, want: func(c *Config) { c.Host, c.Port = "h", 0 }},
+		{name: "port 65535", args: []string{"h", "65535"}, want: func(c *Config) { c.Host, c.Port = "h", 65535 }},
+		{name: "port leading zeros", args: []string{"h", "00080"}, want: func(c *Config) { c.Host, c.Port = "h", 80 }},
+		{name: "dash host", args: []string{"-"}, want: func(c *Config) { c.Host = "-" }},
+
+		// ---- every option, short and long ----
+		{name: "-4", args: []string{"-4", "h", "1"}, want: func(c *Config) { c.Family, c.Host, c.Port = 4, "h", 1 }},
+		{name: "-6", args: []string{"-6", "h", "1"}, want: func(c *Config) { c.Family, c.Host, c.Port = 6, "h", 1 }},
+		{name: "-U", args: []string{"-U", "/tmp/s"}, want: func(c *Config) { c.Unix, c.Host, c.Port = true, "/tmp/s", 0 }},
+		{name: "--unixsock", args: []string{"--unixsock", "/tmp/s"}, want: func(c *Config) { c.Unix, c.Host, c.Port = true, "/tmp/s", 0 }},
+		{name: "-U -u -s path", args: []string{"-U", "-u", "-s", "/tmp/src", "/tmp/s"}, want: func(c *Config) {
+			c.Unix, c.UDP, c.SourceAddr, c.Host, c.Port = true, true, "/tmp/src", "/tmp/s", 0
+		}},
+		{name: "-lU", args: []string{"-lU", "/tmp/s"}, want: func(c *Config) { c.Listen, c.Unix, c.Host, c.Port = true, true, "/tmp/s", 0 }},
+		{name: "-u", args: []string{"-u", "h", "53"}, want: func(c *Config) { c.UDP, c.Host, c.Port = true, "h", 53 }},
+		{name: "--udp", args: []string{"--udp", "h", "53"}, want: func(c *Config) { c.UDP, c.Host, c.Port = true, "h", 53 }},
+		{name: "-C", args: []string{"-C", "h"}, want: func(c *Config) { c.CRLF, c.Host = true, "h" }},
+		{name: "--crlf", args: []string{"--crlf", "h"}, want: func(c *Config) { c.CRLF, c.Host = true, "h" }},
+		{name: "-m", args: []string{"-l", "-m", "5"}, want: func(c *Config) { c.Listen, c.MaxConns = true, 5 }},
+		{name: "-m attached", args: []string{"-lm5"}, want: func(c *Config) { c.Listen, c.MaxConns = true, 5 }},
+		{name: "--max-conns 0", args: []string{"-lk", "--max-conns", "0"}, want: func(c *Config) { c.Listen, c.KeepOpen, c.MaxConns = true, true, 0 }},
+		{name: "--max-conns=7", args: []string{"-l", "--max-conns=7"}, want: func(c *Config) { c.Listen, c.MaxConns = true, 7 }},
+		{name: "-h", args: []string{"-h"}, want: func(c *Config) { c.Help = true }},
+		{name: "--help", args: []string{"--help"}, want: func(c *Config) { c.Help = true }},
+		{name: "--help wins over bad combinations", args: []string{"-l", "-z", "-s", "x", "--help"}, want: func(c *Config) { c.Help = true }},
+		{name: "--help wins over pending option", args: []string{"--ssl", "-h"}, want: func(c *Config) { c.Help = true }},
+		{name: "--version", args: []string{"--version"}, want: func(c *Config) { c.Version = true }},
+		{name: "--version with host", args: []string{"--version", "h", "1"}, want: func(c *Config) { c.Version = true }},
+		{name: "-d", args: []string{"-d", "250ms", "h"}, want: func(c *Config) { c.Delay, c.Host = 250*time.Millisecond, "h" }},
+		{name: "--delay=.5", args: []string{"--delay=.5", "h"}, want: func(c *Config) { c.Delay, c.Host = 500*time.Millisecond, "h" }},
+		{name: "-o", args: []string{"-o", "out.log", "h"}, want: func(c *Config) { c.OutputFile, c.Host = "out.log", "h" }},
+		{name: "--output=", args: []string{"--output=out.log", "h"}, want: func(c *Config) { c.OutputFile, c.Host = "out.log", "h" }},
+		{name: "-x", args: []string{"-x", "dump.hex", "h"}, want: func(c *Config) { c.HexDumpFile, c.Host = "dump.hex", "h" }},
+		{name: "--hex-dump", args: []string{"--hex-dump", "dump.hex", "h"}, want: func(c *Config) { c.HexDumpFile, c.Host = "dump.hex", "h" }},
+		{name: "--append-output -o", args: []string{"--append-output", "-o", "f", "h"}, want: func(c *Config) {
+			c.AppendOutput, c.OutputFile, c.Host = true, "f", "h"
+		}},
+		{name: "--append-output -x", args: []string{"-x", "f", "--append-output", "h"}, want: func(c *Config) {
+			c.AppendOutput, c.HexDumpFile, c.Host = true, "f", "h"
+		}},
+		{name: "-i", args: []string{"-i", "30", "h"}, want: func(c *Config) { c.IdleTimeout, c.Host = 30*time.Second, "h" }},
+		{name: "--idle-timeout", args: []string{"--idle-timeout", "1m", "h"}, want: func(c *Config) { c.IdleTimeout, c.Host = time.Minute, "h" }},
+		{name: "-p connect", args: []string{"-p", "5555", "h", "80"}, want: func(c *Config) { c.SourcePort, c.Host, c.Port = 5555, "h", 80 }},
+		{name: "-p80 attached", args: []string{"-p80", "h", "81"}, want: func(c *Config) { c.SourcePort, c.Host, c.Port = 80, "h", 81 }},
+		{name: "-p 0 connect", args: []string{"-p", "0", "h", "80"}, want: func(c *Config) { c.SourcePort, c.Host, c.Port = 0, "h", 80 }},
+		{name: "--source-port=", args: []string{"--source-port=5555", "h"}, want: func(c *Config) { c.SourcePort, c.Host = 5555, "h" }},
+		{name: "-l -p", args: []string{"-l", "-p", "8080"}, want: func(c *Config) { c.Listen, c.Port = true, 8080 }},
+		{name: "-lp80", args: []string{"-lp80"}, want: func(c *Config) { c.Listen, c.Port = true, 80 }},
+		{name: "-l -p 0", args: []string{"-l", "-p", "0"}, want: func(c *Config) { c.Listen, c.Port = true, 0 }},
+		{name: "-l -p N ADDR (ncat bug not copied)", args: []string{"-l", "-p", "8080", "127.0.0.1"}, want: func(c *Config) {
+			c.Listen, c.Host, c.Port = true, "127.0.0.1", 8080
+		}},
+		{name: "-s", args: []string{"-s", "10.0.0.1", "h"}, want: func(c *Config) { c.SourceAddr, c.Host = "10.0.0.1", "h" }},
+		{name: "--source=", args: []string{"--source=10.0.0.1", "h"}, want: func(c *Config) { c.SourceAddr, c.Host = "10.0.0.1", "h" }},
+		{name: "-l", args: []string{"-l"}, want: func(c *Config) { c.Listen = true }},
+		{name: "--listen", args: []string{"--listen"}, want: func(c *Config) { c.Listen = true }},
+		{name: "-l port", args: []string{"-l", "8080"}, want: func(c *Config) { c.Listen, c.Port = true, 8080 }},
+		{name: "-l addr", args: []string{"-l", "127.0.0.1"}, want: func(c *Config) { c.Listen, c.Host = true, "127.0.0.1" }},
+		{name: "-l addr port", args: []string{"-l", "127.0.0.1", "8080"}, want: func(c *Config) { c.Listen, c.Host, c.Port = true, "127.0.0.1", 8080 }},
+		{name: "-l ::", args: []string{"-l", "::", "9"}, want: func(c *Config) { c.Listen, c.Host, c.Port = true, "::", 9 }},
+		{name: "-l non-digit single arg is the address", args: []string{"-l", "0x10"}, want: func(c *Config) { c.Listen, c.Host = true, "0x10" }},
+		{name: "-k listen", args: []string{"-l", "-k"}, want: func(c *Config) { c.Listen, c.KeepOpen = true, true }},
+		{name: "--keep-open", args: []string{"--listen", "--keep-open"}, want: func(c *Config) { c.Listen, c.KeepOpen = true, true }},
+		{name: "-k connect (7.96 semantics)", args: []string{"-k", "h", "1"}, want: func(c *Config) { c.KeepOpen, c.Host, c.Port = true, "h", 1 }},
+		{name: "-n", args: []string{"-n", "h"}, want: func(c *Config) { c.NoDNS, c.Host = true, "h" }},
+		{name: "--nodns", args: []string{"--nodns", "h"}, want: func(c *Config) { c.NoDNS, c.Host = true, "h" }},
+		{name: "-t", args: []string{"-t", "h", "23"}, want: func(c *Config) { c.Telnet, c.Host, c.Port = true, "h", 23 }},
+		{name: "--telnet", args: []string{"--telnet", "h"}, want: func(c *Config) { c.Telnet, c.Host = true, "h" }},
+		{name: "-v", args: []string{"-v", "h"}, want: func(c *Config) { c.Verbose, c.Host = 1, "h" }},
+		{name: "-vvv", args: []string{"-vvv", "h"}, want: func(c *Config) { c.Verbose, c.Host = 3, "h" }},
+		{name: "-v -v --verbose", args: []string{"-v", "-v", "--verbose", "h"}, want: func(c *Config) { c.Verbose, c.Host = 3, "h" }},
+		{name: "-w", args: []string{"-w", "3", "h"}, want: func(c *Config) { c.ConnectTimeout, c.Host = 3*time.Second, "h" }},
+		{name: "-w3 attached", args: []string{"-w3", "h"}, want: func(c *Config) { c.ConnectTimeout, c.Host = 3*time.Second, "h" }},
+		{name: "-w500ms attached", args: []string{"-w500ms", "h"}, want: func(c *Config) { c.ConnectTimeout, c.Host = 500*time.Millisecond, "h" }},
+		{name: "--wait=1.5", args: []string{"--wait=1.5", "h"}, want: func(c *Config) { c.ConnectTimeout, c.Host = 1500*time.Millisecond, "h" }},
+		{name: "--wait 2S", args: []string{"--wait", "2S", "h"}, want: func(c *Config) { c.ConnectTimeout, c.Host = 2*time.Second, "h" }},
+		{name: "-w 1h", args: []string{"-w", "1h", "h"}, want: func(c *Config) { c.ConnectTimeout, c.Host = time.Hour, "h" }},
+		{name: "-w 100s", args: []string{"-w", "100s", "h"}, want: func(c *Config) { c.ConnectTimeout, c.Host = 100*time.Second, "h" }},
+		{name: "-q 0", args: []string{"-q", "0", "h"}, want: func(c *Config) { c.QuitAfterEOF, c.Host = 0, "h" }},
+		{name: "-q -1", args: []string{"-q", "-1", "h"}, want: func(c *Config) { c.QuitAfterEOF, c.Host = -1, "h" }},
+		{name: "-q 5", args: []string{"-q", "5", "h"}, want: func(c *Config) { c.QuitAfterEOF, c.Host = 5*time.Second, "h" }},
+		{name: "-q1 attached", args: []string{"-q1", "h"}, want: func(c *Config) { c.QuitAfterEOF, c.Host = time.Second, "h" }},
+		{name: "--4", args: []string{"--4", "h"}, want: func(c *Config) { c.Family, c.Host = 4, "h" }},
+		{name: "--6", args: []string{"--6", "h"}, want: func(c *Config) { c.Family, c.Host = 6, "h" }},
+		{name: "-q has no long name", args: []string{"--quit-after-eof", "2", "h"}, err: "unrecognized option '--quit-after-eof'"},
+		{name: "--g", args: []string{"--g", "1.2.3.4", "h"}, err: "-g (loose source routing) is not supported: IPv4 source routing is obsolete and dropped by routers."},
+		{name: "--G", args: []string{"--G", "4", "h"}, err: "-G (source routing hop pointer) is not supported: IPv4 source routing is obsolete and dropped by routers."},
+		{name: "-z", args: []string{"-z", "h", "80"}, want: func(c *Config) { c.ZeroIO, c.Host, c.Port = true, "h", 80 }},
+		{name: "--send-only", args: []string{"--send-only", "h"}, want: func(c *Config) { c.SendOnly, c.Host = true, "h" }},
+		{name: "--recv-only", args: []string{"--recv-only", "h"}, want: func(c *Config) { c.RecvOnly, c.Host = true, "h" }},
+		{name: "--no-shutdown", args: []string{"--no-shutdown", "h"}, want: func(c *Config) { c.NoShutdown, c.Host = true, "h" }},
+		{name: "--test", args: []string{"-l", "--test"}, want: func(c *Config) { c.Listen, c.Test = true, true }},
+
+		// ---- getopt shapes ----
+		{name: "bundle -lkv", args: []string{"-lkv"}, want: func(c *Config) { c.Listen, c.KeepOpen, c.Verbose = true, true, 1 }},
+		{name: "bundle -lvnp 4444", args: []string{"-lvnp", "4444"}, want: func(c *Config) {
+			c.Listen, c.Verbose, c.NoDNS, c.Port = true, 1, true, 4444
+		}},
+		{name: "bundle -lvkp4444", args: []string{"-lvkp4444"}, want: func(c *Config) {
+			c.Listen, c.Verbose, c.KeepOpen, c.Port = true, 1, true, 4444
+		}},
+		{name: "bundle -nvzw 2", args: []string{"-nvzw", "2", "h", "80"}, want: func(c *Config) {
+			c.NoDNS, c.Verbose, c.ZeroIO, c.ConnectTimeout, c.Host, c.Port = true, 1, true, 2*time.Second, "h", 80
+		}},
+		{name: "bundle -uvl 9999", args: []string{"-uvl", "9999"}, want: func(c *Config) { c.UDP, c.Verbose, c.Listen, c.Port = true, 1, true, 9999 }},
+		{name: "options after positionals", args: []string{"h", "80", "-v", "-w", "3"}, want: func(c *Config) {
+			c.Host, c.Port, c.Verbose, c.ConnectTimeout = "h", 80, 1, 3*time.Second
+		}},
+		{name: "options between positionals", args: []string{"-l", "127.0.0.1", "-k", "8080", "-v"}, want: func(c *Config) {
+			c.Listen, c.Host, c.KeepOpen, c.Port, c.Verbose = true, "127.0.0.1", true, 8080, 1
+		}},
+		{name: "-- ends options", args: []string{"-v", "--", "h", "80"}, want: func(c *Config) { c.Verbose, c.Host, c.Port = 1, "h", 80 }},
+		{name: "-- then dash host", args: []string{"--", "-h", "80"}, want: func(c *Config) { c.Host, c.Port = "-h", 80 }},
+		{name: "-- then dashdash host", args: []string{"-l", "--", "--ver", "1"}, want: func(c *Config) { c.Listen, c.Host, c.Port = true, "--ver", 1 }},
+		{name: "value that looks like an option", args: []string{"-o", "--ver", "h"}, want: func(c *Config) { c.OutputFile, c.Host = "--ver", "h" }},
+		{name: "long value that looks like an option", args: []string{"--output", "-v", "h"}, want: func(c *Config) { c.OutputFile, c.Host = "-v", "h" }},
+		{name: "value --", args: []string{"-o", "--", "h"}, want: func(c *Config) { c.OutputFile, c.Host = "--", "h" }},
+		{name: "repeated option, last wins", args: []string{"-w", "1", "-w", "2", "h"}, want: func(c *Config) { c.ConnectTimeout, c.Host = 2*time.Second, "h" }},
+
+		// ---- unique long prefixes ----
+		{name: "--max-con 5", args: []string{"-l", "--max-con", "5"}, want: func(c *Config) { c.Listen, c.MaxConns = true, 5 }},
+		{name: "--max-con=5", args: []string{"-l", "--max-con=5"}, want: func(c *Config) { c.Listen, c.MaxConns = true, 5 }},
+		{name: "--lis", args: []string{"--lis"}, want: func(c *Config) { c.Listen = true }},
+		{name: "--hel", args: []string{"--hel"}, want: func(c *Config) { c.Help = true }},
+		{name: "--vers", args: []string{"--vers"}, want: func(c *Config) { c.Version = true }},
+		{name: "--verb", args: []string{"--verb", "h"}, want: func(c *Config) { c.Verbose, c.Host = 1, "h" }},
+		{name: "--wa 3", args: []string{"--wa", "3", "h"}, want: func(c *Config) { c.ConnectTimeout, c.Host = 3*time.Second, "h" }},
+		{name: "--source-p 5", args: []string{"--source-p", "5", "h"}, want: func(c *Config) { c.SourcePort, c.Host = 5, "h" }},
+		{name: "--no-s --sen", args: []string{"--no-s", "--sen", "h"}, want: func(c *Config) { c.NoShutdown, c.SendOnly, c.Host = true, true, "h" }},
+		{name: "--re", args: []string{"--re", "h"}, want: func(c *Config) { c.RecvOnly, c.Host = true, "h" }},
+		{name: "--ke --ud --cr --tel --nod", args: []string{"-l", "--ke", "--ud", "--cr", "--tel", "--nod"}, want: func(c *Config) {
+			c.Listen, c.KeepOpen, c.UDP, c.CRLF, c.Telnet, c.NoDNS = true, true, true, true, true, true
+		}},
+		{name: "--out --hex --app", args: []string{"--out", "o", "--hex", "x", "--app", "h"}, want: func(c *Config) {
+			c.OutputFile, c.HexDumpFile, c.AppendOutput, c.Host = "o", "x", true, "h"
+		}},
+		{name: "--dela --idle", args: []string{"--dela", "1", "--idle", "2", "h"}, want: func(c *Config) {
+			c.Delay, c.IdleTimeout, c.Host = time.Second, 2*time.Second, "h"
+		}},
+		{name: "--unix", args: []string{"--unix", "/s"}, want: func(c *Config) { c.Unix, c.Host, c.Port = true, "/s", 0 }},
+		{name: "prefix value is not expanded", args: []string{"-o", "--lis", "h"}, want: func(c *Config) { c.OutputFile, c.Host = "--lis", "h" }},
+		{name: "ambiguous --ver", args: []string{"--ver"}, err: "option '--ver' is ambiguous; possibilities: '--version' '--verbose'"},
+		{name: "ambiguous --no", args: []string{"--no", "h"}, err: "option '--no' is ambiguous; possibilities: '--no-shutdown' '--nodns'"},
+		{name: "ambiguous --he", args: []string{"--he"}, err: "option '--he' is ambiguous; possibilities: '--help' '--hex-dump'"},
+		{name: "ambiguous --so", args: []string{"--so", "x"}, err: "option '--so' is ambiguous; possibilities: '--source-port' '--source'"},
+		{name: "ambiguous --a", args: []string{"--a"}, err: "option '--a' is ambiguous; possibilities: '--append-output' '--allow' '--allowfile'"},
+		{name: "hidden names are no prefix targets", args: []string{"--qu", "1", "h"}, err: "unrecognized option '--qu'"},
+
+		// ---- getopt errors ----
+		{name: "unknown long", args: []string{"--bogus"}, err: "unrecognized option '--bogus'"},
+		{name: "unknown long after positionals", args: []string{"h", "1", "--bogus"}, err: "unrecognized option '--bogus'"},
+		{name: "unknown long with value", args: []string{"--bogus=1"}, err: "unrecognized option '--bogus=1'"},
+		{name: "unknown long ---x", args: []string{"---x"}, err: "unrecognized option '---x'"},
+		{name: "unknown short", args: []string{"-j"}, err: "invalid option -- 'j'"},
+		{name: "unknown short after known", args: []string{"-lj"}, err: "invalid option -- 'j'"},
+		{name: "unknown short before known", args: []string{"-jl"}, err: "invalid option -- 'j'"},
+		{name: "unknown short digit", args: []string{"-v3"}, err: "invalid option -- '3'"},
+		{name: "missing -p", args: []string{"-p"}, err: "option requires an argument -- 'p'"},
+		{name: "missing -p in bundle", args: []string{"-lp"}, err: "option requires an argument -- 'p'"},
+		{name: "missing -w in bundle", args: []string{"-vw"}, err: "option requires an argument -- 'w'"},
+		{name: "missing -o", args: []string{"-o"}, err: "option requires an argument -- 'o'"},
+		{name: "missing -x", args: []string{"-x"}, err: "option requires an argument -- 'x'"},
+		{name: "missing -s", args: []string{"-s"}, err: "option requires an argument -- 's'"},
+		{name: "missing -m", args: []string{"-l", "-m"}, err: "option requires an argument -- 'm'"},
+		{name: "missing -i", args: []string{"-i"}, err: "option requires an argument -- 'i'"},
+		{name: "missing -d", args: []string{"-d"}, err: "option requires an argument -- 'd'"},
+		{name: "missing -q", args: []string{"h", "-q"}, err: "option requires an argument -- 'q'"},
+		{name: "missing -e", args: []string{"-e"}, err: "option requires an argument -- 'e'"},
+		{name: "missing -c", args: []string{"-c"}, err: "option requires an argument -- 'c'"},
+		{name: "missing -g", args: []string{"-g"}, err: "option requires an argument -- 'g'"},
+		{name: "missing -G", args: []string{"-G"}, err: "option requires an argument -- 'G'"},
+		{name: "missing --output", args: []string{"--output"}, err: "option '--output' requires an argument"},
+		{name: "missing --wait", args: []string{"h", "--wait"}, err: "option '--wait' requires an argument"},
+		{name: "missing --max-con (prefix)", args: []string{"--max-con"}, err: "option '--max-conns' requires an argument"},
+		{name: "missing --proxy", args: []string{"--proxy"}, err: "option '--proxy' requires an argument"},
+		{name: "missing --exec", args: []string{"--exec"}, err: "option '--exec' requires an argument"},
+		{name: "--listen=1", args: []string{"--listen=1"}, err: "option '--listen' doesn't allow an argument"},
+		{name: "--udp=false", args: []string{"--udp=false", "h", "1"}, err: "option '--udp' doesn't allow an argument"},
+		{name: "--verbose=3", args: []string{"--verbose=3", "h"}, err: "option '--verbose' doesn't allow an argument"},
+		{name: "--ssl=x", args: []string{"--ssl=x", "h"}, err: "option '--ssl' doesn't allow an argument"},
+		{name: "-l=1", args: []string{"-l=1"}, err: "invalid option -- '='"},
+		{name: "-p=5", args: []string{"-p=5", "h", "1"}, err: `Invalid source port number "=5". QUITTING.`},
+		{name: "-test.v is -t -e st.v", args: []string{"-test.v", "h", "1"}, err: notYet("exec (-e)")},
+
+		// ---- combinations (checkCombinations) ----
+		{name: "-l -s", args: []string{"-l", "-s", "1.2.3.4"}, err: msgListenWithS},
+		{name: "-l -s empty", args: []string{"-l", "-s", ""}, err: msgListenWithS},
+		{name: "-l -z", args: []string{"-l", "-z"}, err: msgListenWithZ},
+		{name: "-lz", args: []string{"-lz", "80"}, err: msgListenWithZ},
+		{name: "-l -z -t: listen message first", args: []string{"-l", "-z", "-t"}, err: msgListenWithZ},
+		{name: "-z -t", args: []string{"-z", "-t", "h", "1"}, err: "Invalid option combination: -z and -t. QUITTING."},
+		{name: "--send-only --recv-only", args: []string{"--send-only", "--recv-only", "h", "1"}, err: "Invalid option combination: --send-only and --recv-only. QUITTING."},
+		{name: "-U -p", args: []string{"-U", "-p", "5", "/tmp/s"}, err: "Specifying source port when using Unix domain sockets doesn't make sense. QUITTING."},
+		{name: "-U -p listen", args: []string{"-lU", "-p", "5", "/tmp/s"}, err: "Specifying source port when using Unix domain sockets doesn't make sense. QUITTING."},
+		{name: "-U -p without path", args: []string{"-U", "-p", "5"}, err: "Specifying source port when using Unix domain sockets doesn't make sense. QUITTING."},
+		{name: "-U -4", args: []string{"-U", "-4", "/tmp/s"}, err: "-4 cannot be used with Unix domain sockets (-U). QUITTING."},
+		{name: "-U -6", args: []string{"-6", "-U", "/tmp/s"}, err: "-6 cannot be used with Unix domain sockets (-U). QUITTING."},
+		{name: "-4 -6", args: []string{"-4", "-6", "h", "1"}, err: "-4 and -6 are incompatible: choose one address family. QUITTING."},
+		{name: "-m connect", args: []string{"-m", "5", "h", "1"}, err: msgMaxConnsConn},
+		{name: "--max-conns connect", args: []string{"h", "1", "--max-conns", "0"}, err: msgMaxConnsConn},
+		{name: "--append-output alone", args: []string{"--append-output", "h", "1"}, err: "--append-output needs -o or -x: there is no output file to append to. QUITTING."},
+
+		// ---- positionals ----
+		{name: "no args", args: nil, err: msgNeedHost},
+		{name: "options only", args: []string{"-v", "-w", "1"}, err: msgNeedHost},
+		{name: "-- only", args: []string{"--"}, err: msgNeedHost},
+		{name: "empty host", args: []string{"", "80"}, err: msgNeedHost},
+		{name: "bad port http", args: []string{"h", "http"}, err: `Invalid port number "http". QUITTING.`},
+		{name: "bad port 70000", args: []string{"h", "70000"}, err: `Invalid port number "70000". QUITTING.`},
+		{name: "bad port 65536", args: []string{"h", "65536"}, err: `Invalid port number "65536". QUITTING.`},
+		{name: "bad port -5", args: []string{"h", "--", "-5"}, err: `Invalid port number "-5". QUITTING.`},
+		{name: "bad port +5", args: []string{"h", "+5"}, err: `Invalid port number "+5". QUITTING.`},
+		{name: "bad port range", args: []string{"-z", "h", "20-30"}, err: `Invalid port number "20-30". QUITTING.`},
+		{name: "bad port empty", args: []string{"h", ""}, err: `Invalid port number "". QUITTING.`},
+		{name: "bad port huge", args: []string{"h", "99999999999999999999"}, err: `Invalid port number "99999999999999999999". QUITTING.`},
+		{name: "two ports", args: []string{"h", "1", "2"}, err: "Got more than one port specification: 1 2. QUITTING."},
+		{name: "three ports", args: []string{"h", "1", "2", "3"}, err: "Got more than one port specification: 1 2 3. QUITTING."},
+		{name: "-p and two ports", args: []string{"-p", "5", "h", "1", "2"}, err: "Got more than one port specification: 1 2. QUITTING."},
+		{name: "-l -p 5 6", args: []string{"-l", "-p", "5", "6"}, err: "Got more than one port specification: 5 6. QUITTING."},
+		{name: "-l -p 5 5", args: []string{"-l", "-p", "5", "5"}, err: "Got more than one port specification: 5 5. QUITTING."},
+		{name: "-l -p 5 addr 6", args: []string{"-l", "-p", "5", "127.0.0.1", "6"}, err: "Got more than one port specification: 5 6. QUITTING."},
+		{name: "-l addr two ports", args: []string{"-l", "127.0.0.1", "1", "2"}, err: "Got more than one port specification: 1 2. QUITTING."},
+		{name: "-l 1 2", args: []string{"-l", "1", "2"}, err: "Got more than one port specification: 1 2. QUITTING."},
+		{name: "-l addr http", args: []string{"-l", "127.0.0.1", "http"}, err: `Invalid port number "http". QUITTING.`},
+		{name: "-l 70000", args: []string{"-l", "70000"}, err: `Invalid port number "70000". QUITTING.`},
+		{name: "-U without path", args: []string{"-U"}, err: "You have to specify path to a socket to connect to. QUITTING."},
+		{name: "-lU without path", args: []string{"-lU"}, err: "You have to specify path to a socket to listen on. QUITTING."},
+		{name: "-U two paths", args: []string{"-U", "a", "b"}, err: "Got more than one socket path: a b. QUITTING."},
+
+		// ---- option values ----
+		{name: "-p http", args: []string{"-p", "http", "h", "1"}, err: `Invalid source port number "http". QUITTING.`},
+		{name: "-p 70000", args: []string{"-p", "70000", "h", "1"}, err: "Invalid source port 70000. QUITTING."},
+		{name: "-p -1", args: []string{"-p", "-1", "h", "1"}, err: `Invalid source port number "-1". QUITTING.`},
+		{name: "-p +5", args: []string{"-p", "+5", "h", "1"}, err: `Invalid source port number "+5". QUITTING.`},
+		{name: "-l -p 70000", args: []string{"-l", "-p", "70000"}, err: "Invalid source port 70000. QUITTING."},
+		{name: "-p empty", args: []string{"-p", "", "h", "1"}, err: `Invalid source port number "". QUITTING.`},
+		{name: "-p http -p 5", args: []string{"-p", "http", "-p", "5", "h", "1"}, err: `Invalid source port number "http". QUITTING.`},
+		{name: "-m -1", args: []string{"-l", "-m", "-1"}, err: `Invalid maximum number of connections "-1" (must be a non-negative integer). QUITTING.`},
+		{name: "-m x", args: []string{"-l", "-m", "x"}, err: `Invalid maximum number of connections "x" (must be a non-negative integer). QUITTING.`},
+		{name: "-m empty", args: []string{"-l", "-m", ""}, err: `Invalid maximum number of connections "" (must be a non-negative integer). QUITTING.`},
+		{name: "-w 0", args: []string{"-w", "0", "h", "1"}, err: invalidTime("-w timeout", "0")},
+		{name: "-w 0.5ms", args: []string{"-w", "0.5ms", "h", "1"}, err: invalidTime("-w timeout", "0.5ms")},
+		{name: "-w -1", args: []string{"-w", "-1", "h", "1"}, err: invalidTime("-w timeout", "-1")},
+		{name: "-w 1x", args: []string{"-w1x", "h", "1"}, err: invalidTime("-w timeout", "1x")},
+		{name: "-w 2147484s", args: []string{"--wait=2147484s", "h", "1"}, err: invalidTime("-w timeout", "2147484s")},
+		{name: "-w 100", args: []string{"-w", "100", "h", "1"}, err: `Since April 2010, the default unit for -w timeout is seconds, so your time of "100" is 1.7 minutes. Use "100ms" for 100 milliseconds. QUITTING.`},
+		{name: "-w 1e3", args: []string{"-w", "1e3", "h", "1"}, err: `Since April 2010, the default unit for -w timeout is seconds, so your time of "1e3" is 16.7 minutes. Use "1e3ms" for 1e3 milliseconds. QUITTING.`},
+		{name: "-w empty", args: []string{"-w", "", "h", "1"}, err: invalidTime("-w timeout", "")},
+		{name: "-w 100 -w 1", args: []string{"-w", "100", "-w", "1", "h", "1"}, err: `Since April 2010, the default unit for -w timeout is seconds, so your time of "100" is 1.7 minutes. Use "100ms" for 100 milliseconds. QUITTING.`},
+		{name: "-i 0", args: []string{"-i", "0", "h", "1"}, err: invalidTime("-i timeout", "0")},
+		{name: "-i 250", args: []string{"-i", "250", "h", "1"}, err: `Since April 2010, the default unit for -i timeout is seconds, so your time of "250" is 4.2 minutes. Use "250ms" for 250 milliseconds. QUITTING.`},
+		{name: "-i empty", args: []string{"-i", "", "h", "1"}, err: invalidTime("-i timeout", "")},
+		{name: "-d 0", args: []string{"-d", "0", "h", "1"}, err: invalidTime("-d delay", "0")},
+		{name: "-d 100", args: []string{"-d", "100", "h", "1"}, err: `Since April 2010, the default unit for -d delay is seconds, so your time of "100" is 1.7 minutes. Use "100ms" for 100 milliseconds. QUITTING.`},
+		{name: "-d empty", args: []string{"-d", "", "h", "1"}, err: invalidTime("-d delay", "")},
+		{name: "-d 0 -d 1", args: []string{"-d", "0", "-d", "1", "h", "1"}, err: invalidTime("-d delay", "0")},
+		{name: "-q x", args: []string{"-q", "x", "h", "1"}, err: invalidTime("-q timeout", "x")},
+		{name: "-q 100", args: []string{"-q", "100", "h", "1"}, err: `Since April 2010, the default unit for -q timeout is seconds, so your time of "100" is 1.7 minutes. Use "100ms" for 100 milliseconds. QUITTING.`},
+		{name: "-q empty", args: []string{"-q", "", "h", "1"}, err: invalidTime("-q timeout", "")},
+
+		// ---- refused for good ----
+		{name: "--sctp", args: []string{"--sctp", "h", "1"}, err: "--sctp is not supported: Go's standard library has no SCTP sockets."},
+		{name: "-g", args: []string{"-g", "1.2.3.4", "h", "1"}, err: "-g (loose source routing) is not supported: IPv4 source routing is obsolete and dropped by routers."},
+		{name: "-G", args: []string{"-G", "8", "h", "1"}, err: "-G (source routing hop pointer) is not supported: IPv4 source routing is obsolete and dropped by routers."},
+		{name: "--nsock-engine", args: []string{"--nsock-engine", "epoll", "h", "1"}, err: "--nsock-engine is not supported: gnc has no nsock engines."},
+		{name: "refused before pending", args: []string{"--ssl", "--sctp", "h", "1"}, err: "--sctp is not supported: Go's standard library has no SCTP sockets."},
+		{name: "refused before combination errors", args: []string{"-l", "-z", "-g", "x"}, err: "-g (loose source routing) is not supported: IPv4 source routing is obsolete and dropped by routers."},
+	}
+
+	// ---- not yet supported: each takes its argument, so the host and
+	// port after it are not mistaken for extra positionals ----
+	pending := []struct {
+		args []string
+		what string
+	}{
+		{[]string{"-e", "/bin/cat"}, "exec (-e)"},
+		{[]string{"--exec", "/bin/cat"}, "exec (-e)"},
+		{[]string{"-c", "echo hi"}, "exec (-c)"},
+		{[]string{"--sh-exec=echo hi"}, "exec (-c)"},
+		{[]string{"--lua-exec", "x.lua"}, "--lua-exec"},
+		{[]string{"--lua-exec-internal", "x.lua"}, "--lua-exec-internal"},
+		{[]string{"--allow", "10.0.0.0/8"}, "access control (--allow)"},
+		{[]string{"--allowfile", "f"}, "access control (--allowfile)"},
+		{[]string{"--deny", "10.0.0.1"}, "access control (--deny)"},
+		{[]string{"--denyfile", "f"}, "access control (--denyfile)"},
+		{[]string{"--broker"}, "--broker"},
+		{[]string{"--chat"}, "--chat"},
+		{[]string{"--talk"}, "--chat (--talk)"},
+		{[]string{"--broker-buffer", "1M"}, "--broker-buffer"},
+		{[]string{"--proxy", "p:3128"}, "--proxy"},
+		{[]string{"--proxy-type", "socks5"}, "--proxy-type"},
+		{[]string{"--proxy-auth", "u:p"}, "--proxy-auth"},
+		{[]string{"--proxy-dns", "remote"}, "--proxy-dns"},
+		{[]string{"--ssl"}, "TLS (--ssl)"},
+		{[]string{"--ssl-cert", "c.pem"}, "TLS (--ssl-cert)"},
+		{[]string{"--ssl-key", "k.pem"}, "TLS (--ssl-key)"},
+		{[]string{"--ssl-verify"}, "TLS (--ssl-verify)"},
+		{[]string{"--ssl-v"}, "TLS (--ssl-verify)"},
+		{[]string{"--ssl-trustfile", "ca.pem"}, "TLS (--ssl-trustfile)"},
+		{[]string{"--ssl-ciphers", "ALL"}, "TLS (--ssl-ciphers)"},
+		{[]string{"--ssl-servername", "n"}, "TLS (--ssl-servername)"},
+		{[]string{"--ssl-alpn", "h2"}, "TLS (--ssl-alpn)"},
+		{[]string{"--ssl-min-version", "1.2"}, "TLS (--ssl-min-version)"},
+		{[]string{"--ssl-max-version", "1.3"}, "TLS (--ssl-max-version)"},
+		{[]string{"--vsock"}, "--vsock"},
+		{[]string{"--status", "127.0.0.1:9000"}, "--status"},
+		{[]string{"--progress"}, "--progress"},
+	}
+	for _, p := range pending {
+		cases = append(cases, parseCase{
+			name: "pending " + strings.Join(p.args, " "),
+			args: append(slices.Clone(p.args), "h", "1"),
+			err:  notYet(p.what),
+		})
+	}
+	return cases
+}
+
+func TestParse(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tc := range parseCases() {
+		if seen[tc.name] {
+			t.Fatalf("duplicate row name %q", tc.name)
+		}
+		seen[tc.name] = true
+		t.Run(tc.name, func(t *testing.T) {
+			problem := checkParse(tc)
+			switch {
+			case tc.bug != "" && problem != "":
+				t.Skipf("BUG: %s\n%s", tc.bug, problem)
+			case tc.bug != "":
+				t.Errorf("row is marked BUG (%s) but passes now: drop the mark", tc.bug)
+			case problem != "":
+				t.Error(problem)
+			}
+		})
+	}
+}
+
+// checkParse runs Parse on tc.args and describes any difference from the
+// row's expectation; "" means it matches.
+func checkParse(tc parseCase) string {
+	args := slices.Clone(tc.args)
+	got, err := Parse(args)
+	if !slices.Equal(args, tc.args) {
+		return fmt.Sprintf("Parse(%q) modified its argument slice to %q", tc.args, args)
+	}
+	if tc.err != "" {
+		if err == nil {
+			return fmt.Sprintf("Parse(%q) = %+v, nil; want error %q", tc.args, got, tc.err)
+		}
+		var ue *UsageError
+		if !errors.As(err, &ue) {
+			return fmt.Sprintf("Parse(%q) error %q is %T, want *UsageError", tc.args, err, err)
+		}
+		if err.Error() != tc.err {
+			return fmt.Sprintf("Parse(%q) error:\n got: %s\nwant: %s", tc.args, err, tc.err)
+		}
+		return ""
+	}
+	if err != nil {
+		return fmt.Sprintf("Parse(%q) error: %v", tc.args, err)
+	}
+	want := DefaultConfig()
+	if tc.want != nil {
+		tc.want(&want)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		return fmt.Sprintf("Parse(%q) mismatch (-want +got):\n%s", tc.args, diff)
+	}
+	return ""
+}
+
+// TestParseUnsupportedTables checks every entry of pendingOptions and
+// refusedOptions in every spelling, so an option added to either table is
+// refused by name even before it gets its own row in TestParse.
+func TestParseUnsupportedTables(t *testing.T) {
+	// Options whose refusal names another option, as known bugs.
+	unnamedOK := map[string]string{
+		"lua-exec-internal": "--lua-exec-internal is refused as \"--lua-exec is not yet supported\", not by its own name",
+	}
+	type opt struct{ name, short, arg, text string }
+	var opts []opt
+	for _, o := range pendingOptions {
+		opts = append(opts, opt{o.name, o.short, o.arg, notYet(o.what)})
+	}
+	for _, o := range refusedOptions {
+		opts = append(opts, opt{o.name, o.short, o.arg, o.why})
+	}
+	if len(opts) == 0 {
+		t.Skip("no pending or refused options left")
+	}
+	for _, o := range opts {
+		var forms [][]string
+		switch {
+		case o.name != "" && o.arg == "":
+			forms = append(forms, []string{"--" + o.name})
+		case o.name != "":
+			forms = append(forms, []string{"--" + o.name, "value"}, []string{"--" + o.name + "=value"})
+		}
+		switch {
+		case o.short != "" && o.arg == "":
+			forms = append(forms, []string{"-" + o.short}, []string{"-v" + o.short})
+		case o.short != "":
+			forms = append(forms, []string{"-" + o.short, "value"}, []string{"-" + o.short + "value"}, []string{"-v" + o.short, "value"})
+		}
+		for _, form := range forms {
+			args := append(form, "host", "1")
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				_, err := Parse(args)
+				var ue *UsageError
+				if !errors.As(err, &ue) {
+					t.Fatalf("Parse(%q) error = %v (%T), want *UsageError", args, err, err)
+				}
+				if ue.Msg != o.text {
+					t.Errorf("Parse(%q) error:\n got: %s\nwant: %s", args, ue.Msg, o.text)
+				}
+				named := o.name != "" && strings.Contains(ue.Msg, o.name) ||
+					o.short != "" && strings.Contains(ue.Msg, "-"+o.short)
+				if !named && unnamedOK[o.name] != "" {
+					t.Skipf("BUG: %s: %q", unnamedOK[o.name], ue.Msg)
+				}
+				if !named {
+					t.Errorf("Parse(%q) error %q does not name the option", args, ue.Msg)
+				}
+				if !strings.Contains(ue.Msg, "not supported") && !strings.Contains(ue.Msg, "not yet supported") {
+					t.Errorf("Parse(%q) error %q does not say the option is unsupported", args, ue.Msg)
+				}
+			})
+		}
+	}
+}
+
+// TestParseRowsCoverOptions makes sure every option the flag set knows has
+// TestParse rows for its short and its long form, so a new option cannot
+// slip in without a test.
+func TestParseRowsCoverOptions(t *testing.T) {
+	used := map[string]bool{}
+	for _, tc := range parseCases() {
+		for _, a := range tc.args {
+			switch {
+			case strings.HasPrefix(a, "--"):
+				name, _, _ := strings.Cut(a[2:], "=")
+				used["--"+name] = true
+			case strings.HasPrefix(a, "-") && len(a) > 1:
+				for _, r := range a[1:] {
+					used["-"+string(r)] = true
+				}
+			}
+		}
+	}
+	var raw rawOptions
+	var missing []string
+	newFlagSet(&raw).VisitAll(func(f *pflag.Flag) {
+		if f.Shorthand != "" && !used["-"+f.Shorthand] {
+			missing = append(missing, "-"+f.Shorthand)
+		}
+		// "_" names are pflag's stand-ins for the short-only -z and -q.
+		if !strings.HasPrefix(f.Name, "_") && !used["--"+f.Name] {
+			missing = append(missing, "--"+f.Name)
+		}
+	})
+	if len(missing) > 0 {
+		t.Errorf("options without a TestParse row: %v", missing)
+	}
+}

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"strconv"
+	"time"
+)
+
+// The option values below check each occurrence as it is parsed, as
+// ncat does, so "-w 100 -w 1" fails on the first and an empty value is an
+// error rather than "not given".
+
+// timeValue is an ncat time option (-w, -i, -d).
+type timeValue struct {
+	what string // "-w timeout"
+	dst  *time.Duration
+}
+
+func (v timeValue) Set(s string) error {
+	d, err := parseTime(v.what, s)
+	if err != nil {
+		return err
+	}
+	*v.dst = d
+	return nil
+}
+func (v timeValue) String() string { return "" }
+func (v timeValue) Type() string   { return "time" }
+
+// quitValue is -q, with Debian nc's 0 and negative forms.
+type quitValue struct{ dst *time.Duration }
+
+func (v quitValue) Set(s string) error {
+	d, err := parseQuitTime(s)
+	if err != nil {
+		return err
+	}
+	*v.dst = d
+	return nil
+}
+func (v quitValue) String() string { return "" }
+func (v quitValue) Type() string   { return "time" }
+
+// portValue is -p: a source port in connect mode, the port with -l.
+type portValue struct{ dst *int }
+
+func (v portValue) Set(s string) error {
+	if !isDigits(s) {
+		return usageErrorf("Invalid source port number %q. QUITTING.", s)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n > 65535 {
+		return usageErrorf("Invalid source port %s. QUITTING.", s)
+	}
+	*v.dst = n
+	return nil
+}
+func (v portValue) String() string { return "" }
+func (v portValue) Type() string   { return "port" }
+
+// countValue is -m.
+type countValue struct{ dst *int }
+
+func (v countValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || !isDigits(s) {
+		return usageErrorf("Invalid maximum number of connections %q (must be a non-negative integer). QUITTING.", s)
+	}
+	*v.dst = n
+	return nil
+}
+func (v countValue) String() string { return "" }
+func (v countValue) Type() string   { return "count-limit" }
+
+// textValue is a string option whose value may not be empty.
+type textValue struct {
+	what string
+	dst  *string
+}
+
+func (v textValue) Set(s string) error {
+	if s == "" {
+		return usageErrorf("%s needs a non-empty value. QUITTING.", v.what)
+	}
+	*v.dst = s
+	return nil
+}
+func (v textValue) String() string { return "" }
+func (v textValue) Type() string   { return "string" }
