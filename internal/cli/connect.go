@@ -40,11 +40,11 @@ func (e *env) connect(ctx context.Context) error {
 		Logf:       e.logfOrNil(),
 	})
 	if err != nil {
-		return dialError(err)
+		return e.zeroIOQuiet(dialError(err))
 	}
 	e.verbosef("Connected to %s.", peerName(conn.RemoteAddr(), c.Host))
 	if c.ZeroIO {
-		return e.zeroIO(conn, start)
+		return e.zeroIOQuiet(e.zeroIO(conn, start))
 	}
 	o := e.relayOptions()
 	o.StdinEOFEnds = c.UDP
@@ -78,6 +78,16 @@ func (e *env) zeroIO(conn net.Conn, start time.Time) error {
 	}
 	e.verbosef("0 bytes sent, 0 bytes received in %s seconds.", elapsedSeconds(start))
 	return nil
+}
+
+// zeroIOQuiet keeps -z silent without -v, as ncat is: a failed probe
+// still exits 1, with its message only under -v.
+func (e *env) zeroIOQuiet(err error) error {
+	var fatal *FatalError
+	if err == nil || !e.cfg.ZeroIO || e.cfg.Verbose > 0 || errors.As(err, &fatal) {
+		return err
+	}
+	return ErrSilentFailure
 }
 
 // dialError classifies a failed dial: a name that does not resolve is one

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -69,6 +70,8 @@ type session struct {
 	o      Options
 	idle   *idleWatch
 	done   chan struct{}
+	// sentFIN is set before the upstream copier half-closes.
+	sentFIN atomic.Bool
 }
 
 func (s *session) wait(ctx context.Context, upc, downc chan copyResult) (Stats, error) {
@@ -98,7 +101,20 @@ func (s *session) wait(ctx context.Context, upc, downc chan copyResult) (Stats, 
 			upc, stdinDone = nil, true
 			stats.Sent += r.n
 			if r.writeErr != nil && !peerDone {
-				return end(&PeerError{Err: r.writeErr})
+				err := r.writeErr
+				if !s.o.Datagram {
+					// A failed send means the connection is gone, so the
+					// reader ends at once; its error is the one that names
+					// what happened (a reset, rather than the broken pipe a
+					// later write sees).
+					d := <-downc
+					downc = nil
+					stats.Received += d.n
+					if d.readErr != nil {
+						err = d.readErr
+					}
+				}
+				return end(&PeerError{Err: err})
 			}
 			switch {
 			case s.o.SendOnly, peerDone:
@@ -187,6 +203,7 @@ func (s *session) upstream(out chan<- copyResult) {
 	}
 	if r.writeErr == nil && !s.o.NoShutdown && !s.o.Datagram {
 		if cw, ok := s.conn.(closeWriter); ok {
+			s.sentFIN.Store(true)
 			cw.CloseWrite()
 		}
 	}
@@ -214,6 +231,12 @@ func (s *session) downstream(out chan<- copyResult) {
 	}
 	if isClosedByUs(r.readErr) {
 		r.readErr = nil
+	}
+	if r.readErr == nil && !s.sentFIN.Load() && wasReset(s.conn) {
+		// The reset was reported to a concurrent send, which consumed the
+		// socket's error; this read then saw a plain end of stream. (Once
+		// our FIN is out, a closed socket may just be in TIME_WAIT.)
+		r.readErr = &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
 	}
 	out <- r
 }
