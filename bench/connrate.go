@@ -1,0 +1,118 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// connCases are the rows of the connection-rate table: connections in flight.
+var connCases = []struct {
+	id       string // matched by -only
+	name     string
+	inflight int
+}{
+	{id: "conn-1", name: "1 in flight", inflight: 1},
+	{id: "conn-8", name: "8 in flight", inflight: 8},
+}
+
+// connGoals are gnc's connection-rate targets.
+var connGoals = []goal{{peer: "ncat", ratio: 2}}
+
+// payload is what each short connection sends.
+const payload = "gnc bench\n"
+
+// runConnRate starts t's keep-open listener with stdout to /dev/null and
+// makes n short connections to it, inflight at a time. It returns
+// connections per second.
+func runConnRate(ctx context.Context, t *tool, n, inflight int, timeout time.Duration) (float64, error) {
+	s := newSession(ctx, timeout)
+	defer s.close()
+	port, err := freePort()
+	if err != nil {
+		return 0, err
+	}
+	stdin, err := s.idleStdin()
+	if err != nil {
+		return 0, err
+	}
+	stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		stdin.Close()
+		return 0, err
+	}
+	p, err := s.start(t, t.keep(port), stdin, stdout)
+	if err != nil {
+		return 0, err
+	}
+	if err := waitListen(s.ctx, port); err != nil {
+		return 0, s.failed(err)
+	}
+
+	begin := time.Now()
+	err = dialMany(s.ctx, port, n, inflight)
+	elapsed := time.Since(begin)
+	p.stop()
+	if werr := s.wait(); werr != nil {
+		return 0, werr // the tool failed: that explains err too
+	}
+	if err != nil {
+		return 0, err
+	}
+	return float64(n) / elapsed.Seconds(), nil
+}
+
+// dialMany makes n short connections to 127.0.0.1:port, inflight at a time,
+// and stops at the first error.
+func dialMany(ctx context.Context, port, n, inflight int) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	addr := net.JoinHostPort(loopback, strconv.Itoa(port))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range inflight {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				if err := shortConn(ctx, addr); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// shortConn connects, sends the payload, half-closes and waits for the
+// server to close its end: a connection counts once the server has read it
+// to EOF and let it go.
+func shortConn(ctx context.Context, addr string) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(c, payload); err != nil {
+		return err
+	}
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		return err
+	}
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		return fmt.Errorf("waiting for the server to close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the parsed command line.
+type config struct {
+	gnc     string         // prebuilt gnc; empty: build ./cmd/gnc
+	size    int64          // bytes per bulk transfer
+	conns   int            // connections per connection-rate run
+	runs    int            // runs per figure; the best is kept
+	only    *regexp.Regexp // selects "case/tool"; nil: all
+	timeout time.Duration  // per run; 0: from size or conns
+	args    []string
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	cfg := config{args: args}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.gnc, "gnc", "", "gnc binary to measure (default: go build ./cmd/gnc)")
+	size := fs.String("size", "4GiB", "bytes per bulk transfer (suffix KiB, MiB or GiB)")
+	fs.IntVar(&cfg.conns, "conns", 5000, "connections per connection-rate run")
+	fs.IntVar(&cfg.runs, "runs", 1, "runs per figure; the fastest is kept")
+	only := fs.String("only", "", "run only case/tool pairs matching this regexp, e.g. 'both|conn', '/gnc$'")
+	fs.DurationVar(&cfg.timeout, "timeout", 0, "limit per run (default: from -size or -conns)")
+	quick := fs.Bool("quick", false, "smoke run: -size 64MiB -conns 500 unless given")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./bench [flags]\n\ncases: ")
+		for _, c := range bulkCases {
+			fmt.Fprintf(stderr, "%s ", c.id)
+		}
+		fmt.Fprintf(stderr, "%s %s %s\ntools: gnc ncat socat nc.openbsd (go for kernel)\n\n",
+			kernelCase.id, connCases[0].id, connCases[1].id)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *quick && !set["size"] {
+		*size = "64MiB"
+	}
+	if *quick && !set["conns"] {
+		cfg.conns = 500
+	}
+	var err error
+	if cfg.size, err = parseSize(*size); err != nil {
+		return cfg, fmt.Errorf("-size: %w", err)
+	}
+	if *only != "" {
+		if cfg.only, err = regexp.Compile(*only); err != nil {
+			return cfg, fmt.Errorf("-only: %w", err)
+		}
+	}
+	if cfg.conns < 1 || cfg.runs < 1 {
+		return cfg, errors.New("-conns and -runs must be at least 1")
+	}
+	return cfg, nil
+}
+
+// parseSize parses a byte count such as 4GiB, 64MiB, 512KiB or 1000.
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = n, u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return n * mult, nil
+}
+
+// sizeText shows a byte count in the largest binary unit that divides it.
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		name string
+		mult int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n%u.mult == 0 {
+			return fmt.Sprintf("%d %s", n/u.mult, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "gnc-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	b := &bench{cfg: cfg, load: loadAverage(), dir: dir, stderr: stderr}
+	b.tools = findTools(ctx, cfg.gnc, dir)
+	for _, t := range b.tools {
+		if t.path == "" {
+			b.logf("%s skipped: %s", t.name, t.missing)
+		}
+	}
+	tput, cpu, kernel, err := b.bulk(ctx)
+	if err != nil {
+		return err
+	}
+	conn := b.connRate(ctx)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.report(ctx, stdout, []*table{tput, cpu, conn}, kernel)
+	return nil
+}
