@@ -65,6 +65,9 @@ func (e *env) announceListener(a net.Addr) {
 // announceClient logs a new client as ncat does: the address alone, then
 // with its port (TCP); Unix clients have neither.
 func (e *env) announceClient(a net.Addr) {
+	if e.cfg.Verbose == 0 {
+		return
+	}
 	switch a.(type) {
 	case *net.TCPAddr:
 		e.verbosef("Connection from %s.", transport.FormatIP(a))

@@ -19,8 +19,9 @@ type Member interface {
 
 // Hub serves ncat's listen -k relay: every member's data goes to stdout as
 // it arrives (whole chunks, interleaved), and stdin goes to every member.
-// Stdin is read only while some member is connected, so what is typed while
-// nobody is waits for the next member.
+// A chunk read from stdin while nobody is connected waits for the next
+// member, and an EOF seen then half-closes the first member to join, so the
+// result is ncat's, which reads stdin only while a client is connected.
 type Hub struct {
 	stdout io.Writer
 	o      Options
@@ -30,11 +31,23 @@ type Hub struct {
 
 	mu      sync.Mutex
 	members map[Member]*memberState
-	joined  chan struct{} // closed and replaced when a member joins
-	closed  bool
+	// joined, when not nil, is closed at the next Join: stdin holds a chunk
+	// for the next member.
+	joined chan struct{}
+	// shutdownNext half-closes the next member: stdin ended while nobody
+	// was connected.
+	shutdownNext bool
+	closed       bool
 
 	wg sync.WaitGroup
 }
+
+// memberBuffers recycles the read buffers of -k members, so a stream of
+// short connections does not allocate and clear 64 KiB each.
+var memberBuffers = sync.Pool{New: func() any {
+	b := make([]byte, streamChunk)
+	return &b
+}}
 
 type memberState struct {
 	idle *idleWatch
@@ -47,7 +60,7 @@ func NewHub(stdout io.Writer, o Options, logf func(format string, args ...any)) 
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Hub{stdout: stdout, o: o, logf: logf, members: map[Member]*memberState{}, joined: make(chan struct{})}
+	return &Hub{stdout: stdout, o: o, logf: logf, members: map[Member]*memberState{}}
 }
 
 // Len is the number of members.
@@ -72,8 +85,14 @@ func (h *Hub) Join(m Member, max int) bool {
 		st.idle = newIdleWatch(h.o.IdleTimeout)
 	}
 	h.members[m] = st
-	close(h.joined)
-	h.joined = make(chan struct{})
+	if h.joined != nil {
+		close(h.joined)
+		h.joined = nil
+	}
+	if h.shutdownNext {
+		h.shutdownNext = false
+		h.closeWrite(m)
+	}
 	return true
 }
 
@@ -120,7 +139,9 @@ func (h *Hub) serveConn(c net.Conn) {
 	if st == nil {
 		return
 	}
-	buf := make([]byte, streamChunk)
+	bufp := memberBuffers.Get().(*[]byte)
+	defer memberBuffers.Put(bufp)
+	buf := *bufp
 	for {
 		if st.idle != nil {
 			c.SetReadDeadline(time.Now().Add(st.idle.remaining()))
@@ -182,9 +203,6 @@ func (h *Hub) RunStdin(ctx context.Context, stdin io.Reader) error {
 	}
 	buf := make([]byte, size)
 	for {
-		if err := h.waitForMember(ctx); err != nil {
-			return err
-		}
 		n, err := stdin.Read(buf)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -211,7 +229,11 @@ func (h *Hub) RunStdin(ctx context.Context, stdin io.Reader) error {
 func (h *Hub) waitForMember(ctx context.Context) error {
 	for {
 		h.mu.Lock()
-		n, joined := len(h.members), h.joined
+		n := len(h.members)
+		if n == 0 && h.joined == nil {
+			h.joined = make(chan struct{})
+		}
+		joined := h.joined
 		h.mu.Unlock()
 		if n > 0 {
 			return nil
@@ -258,14 +280,20 @@ func (h *Hub) stdinDone() {
 	for m := range h.members {
 		members = append(members, m)
 	}
+	h.shutdownNext = len(members) == 0
 	h.mu.Unlock()
+	for _, m := range members {
+		h.closeWrite(m)
+	}
+}
+
+// closeWrite half-closes m for stdin's EOF, unless the options keep it.
+func (h *Hub) closeWrite(m Member) {
 	if h.o.NoShutdown || h.o.Datagram {
 		return
 	}
-	for _, m := range members {
-		if cw, ok := m.(closeWriter); ok {
-			cw.CloseWrite()
-		}
+	if cw, ok := m.(closeWriter); ok {
+		cw.CloseWrite()
 	}
 }
 

@@ -55,7 +55,7 @@ func bindAddrs(ctx context.Context, o ListenOptions) ([]netip.Addr, error) {
 // socket takes the port the kernel gave the first.
 func Listen(ctx context.Context, o ListenOptions) ([]net.Listener, error) {
 	if o.Network == "unix" {
-		var lc net.ListenConfig
+		lc := listenConfig()
 		ln, err := lc.Listen(ctx, "unix", o.Host)
 		if err != nil {
 			return nil, &BindError{Addr: o.Host, Err: err}
@@ -69,7 +69,7 @@ func Listen(ctx context.Context, o ListenOptions) ([]net.Listener, error) {
 	var lns []net.Listener
 	port := o.Port
 	for _, a := range addrs {
-		var lc net.ListenConfig
+		lc := listenConfig()
 		ap := netip.AddrPortFrom(a, uint16(port))
 		ln, err := lc.Listen(ctx, "tcp"+familySuffix(a), ap.String())
 		if err != nil {
@@ -101,7 +101,7 @@ func ListenPacket(ctx context.Context, o ListenOptions) ([]net.PacketConn, error
 	var pcs []net.PacketConn
 	port := o.Port
 	for _, a := range addrs {
-		var lc net.ListenConfig
+		lc := listenConfig()
 		ap := netip.AddrPortFrom(a, uint16(port))
 		pc, err := lc.ListenPacket(ctx, "udp"+familySuffix(a), ap.String())
 		if err != nil {
@@ -134,4 +134,11 @@ func closeAll(lns []net.Listener) {
 	for _, ln := range lns {
 		ln.Close()
 	}
+}
+
+// listenConfig is how gnc binds: no TCP keep-alive probes on accepted
+// connections (ncat sets none either; each would cost three setsockopt
+// calls per connection on the accept path).
+func listenConfig() net.ListenConfig {
+	return net.ListenConfig{KeepAlive: -1}
 }
