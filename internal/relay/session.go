@@ -227,7 +227,7 @@ func (s *session) downstream(out chan<- copyResult) {
 		r.n, r.readErr, r.writeErr = p.run()
 	} else {
 		// Any failure here is the session's: a reset peer, or stdout gone.
-		r.n, r.readErr = io.Copy(s.stdout, s.conn)
+		r.n, r.readErr = copyToStdout(s.stdout, s.conn)
 	}
 	if isClosedByUs(r.readErr) {
 		r.readErr = nil

@@ -34,7 +34,19 @@ func copyStdin(conn net.Conn, stdin io.Reader) (int64, error) {
 	default:
 		return io.Copy(conn, stdin)
 	}
+	growPipe(f)
 	return spliceFromPipe(dst, f)
+}
+
+// pipeSize is the capacity gnc asks for on its stdin and stdout pipes: the
+// default 64 KiB makes the process at the other end wake sixteen times per
+// mebibyte. A refusal (a per-user limit) leaves the pipe as it was.
+const pipeSize = 1 << 20
+
+func growPipe(f *os.File) {
+	if sc, err := f.SyscallConn(); err == nil {
+		sc.Control(func(fd uintptr) { unix.FcntlInt(fd, unix.F_SETPIPE_SZ, pipeSize) })
+	}
 }
 
 func isPipe(f *os.File) bool {
@@ -116,4 +128,93 @@ func socketWritable(fd uintptr) bool {
 func pipeIsEmpty(fd uintptr) bool {
 	n, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ)
 	return err != nil || n == 0
+}
+
+// copyToStdout copies a stream connection to stdout. When stdout is a pipe
+// in blocking mode it splices socket to pipe in one step (Go's own path
+// splices through an intermediate pipe, two calls per chunk); otherwise it
+// is io.Copy, which splices to a file or /dev/null.
+func copyToStdout(stdout io.Writer, conn net.Conn) (int64, error) {
+	f, ok := stdout.(*os.File)
+	src, isConn := conn.(syscall.Conn)
+	if !ok || !isConn || !isPipe(f) || !isBlocking(f) || !isStreamSocket(conn) {
+		return io.Copy(stdout, conn)
+	}
+	growPipe(f)
+	return spliceToPipe(f, src)
+}
+
+func isStreamSocket(c net.Conn) bool {
+	switch c := c.(type) {
+	case *net.TCPConn:
+		return true
+	case *net.UnixConn:
+		return c.LocalAddr().Network() == "unix"
+	}
+	return false
+}
+
+// isBlocking reports whether f's descriptor is in blocking mode, so that a
+// splice into it waits for room rather than failing with EAGAIN, which
+// would be indistinguishable from an empty socket.
+func isBlocking(f *os.File) bool {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	blocking := false
+	sc.Control(func(fd uintptr) {
+		flags, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+		blocking = err == nil && flags&unix.O_NONBLOCK == 0
+	})
+	return blocking
+}
+
+func spliceToPipe(dst *os.File, src syscall.Conn) (int64, error) {
+	srcRaw, err := src.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	dstRaw, err := dst.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	var spliceErr error
+	eof := false
+	readErr := srcRaw.Read(func(sfd uintptr) bool {
+		socketEmpty := false
+		dstRaw.Control(func(dfd uintptr) {
+			for {
+				// No SPLICE_F_NONBLOCK: a full pipe blocks this thread
+				// until the reader makes room, as write(2) to it would;
+				// the socket's O_NONBLOCK makes an empty socket EAGAIN.
+				n, err := syscall.Splice(int(sfd), nil, int(dfd), nil, spliceChunk, unix.SPLICE_F_MOVE)
+				switch {
+				case n > 0:
+					total += n
+				case err == syscall.EINTR:
+				case n == 0 && err == nil:
+					eof = true
+					return
+				case err == syscall.EAGAIN:
+					socketEmpty = true
+					return
+				default:
+					spliceErr = os.NewSyscallError("splice", err)
+					return
+				}
+			}
+		})
+		return !socketEmpty
+	})
+	switch {
+	case spliceErr != nil:
+		return total, spliceErr
+	case readErr != nil:
+		return total, readErr
+	case !eof:
+		return total, errors.New("splice stopped early")
+	}
+	return total, nil
 }
