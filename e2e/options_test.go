@@ -251,3 +251,25 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestTelnetKeepOpen checks -t in listen -k mode: each client's
+// negotiation is answered to that client and kept off stdout.
+func TestTelnetKeepOpen(t *testing.T) {
+	t.Parallel()
+	port := testnet.FreePort(t, "tcp", v4)
+	p := gnc(t, "-t", "-l", "-k", v4, itoa(port))
+	waitListening(t, "tcp", port, v4)
+	for i := range 2 {
+		c := dial(t, "tcp", testnet.Addr(v4, port))
+		write(t, c, "\xff\xfd\x01x"+itoa(i)+"\xff\xfb\x03\n")
+		want := "\xff\xfc\x01\xff\xfe\x03"
+		if got := readUntil(t, c, want); got != want {
+			t.Errorf("client %d: gnc answered % x, want % x", i, got, want)
+		}
+		p.waitStdout("x" + itoa(i) + "\n")
+		c.Close()
+	}
+	if got := p.stdout.String(); got != "x0\nx1\n" {
+		t.Errorf("stdout = %q, want %q", got, "x0\nx1\n")
+	}
+}

@@ -23,7 +23,7 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
   -x, --hex-dump <filename>  Dump session data as hex to a file
   -i, --idle-timeout <time>  Idle read/write timeout
   -p, --source-port port     Specify source port to use
-  -s, --source addr          Specify source address to use (doesn't affect -l)
+  -s, --source addr          Specify source address to use (not with -l)
   -l, --listen               Bind and listen for incoming connections
   -k, --keep-open            Accept multiple connections in listen mode;
                              in connect mode, stay after the peer's EOF
@@ -47,17 +47,17 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
       --broker               Enable connection brokering mode (not yet supported)
       --chat                 Start a simple chat server (not yet supported)
       --proxy <addr[:port]>  Specify address of host to proxy through (not yet supported)
-      --proxy-type <type>    Specify proxy type ("http", "socks4", "socks5")
-      --proxy-auth <auth>    Authenticate with HTTP or SOCKS proxy server
-      --proxy-dns <type>     Specify where to resolve proxy destination
+      --proxy-type <type>    Specify proxy type ("http", "socks4", "socks5") (not yet supported)
+      --proxy-auth <auth>    Authenticate with HTTP or SOCKS proxy server (not yet supported)
+      --proxy-dns <type>     Specify where to resolve proxy destination (not yet supported)
       --ssl                  Connect or listen with SSL (not yet supported)
-      --ssl-cert             Specify SSL certificate file (PEM) for listening
-      --ssl-key              Specify SSL private key (PEM) for listening
-      --ssl-verify           Verify trust and domain name of certificates
-      --ssl-trustfile        PEM file containing trusted SSL certificates
-      --ssl-ciphers          Cipherlist containing SSL ciphers to use
-      --ssl-servername       Request distinct server name (SNI)
-      --ssl-alpn             ALPN protocol list to use
+      --ssl-cert             Specify SSL certificate file (PEM) for listening (not yet supported)
+      --ssl-key              Specify SSL private key (PEM) for listening (not yet supported)
+      --ssl-verify           Verify trust and domain name of certificates (not yet supported)
+      --ssl-trustfile        PEM file containing trusted SSL certificates (not yet supported)
+      --ssl-ciphers          Cipherlist containing SSL ciphers to use (not yet supported)
+      --ssl-servername       Request distinct server name (SNI) (not yet supported)
+      --ssl-alpn             ALPN protocol list to use (not yet supported)
       --version              Display gnc's version information and exit
 
 gnc's own options (not yet supported):

@@ -142,6 +142,10 @@ func (h *Hub) serveConn(c net.Conn) {
 	bufp := memberBuffers.Get().(*[]byte)
 	defer memberBuffers.Put(bufp)
 	buf := *bufp
+	var telnet func([]byte) []byte
+	if h.o.Telnet {
+		telnet = telnetTransform(c)
+	}
 	for {
 		if st.idle != nil {
 			c.SetReadDeadline(time.Now().Add(st.idle.remaining()))
@@ -149,7 +153,12 @@ func (h *Hub) serveConn(c net.Conn) {
 		n, err := c.Read(buf)
 		if n > 0 {
 			st.idle.touch()
-			h.output(buf[:n])
+			chunk := buf[:n]
+			h.o.Log.Record(chunk)
+			if telnet != nil {
+				chunk = telnet(chunk)
+			}
+			h.write(chunk)
 		}
 		if err == nil {
 			continue
@@ -165,12 +174,18 @@ func (h *Hub) serveConn(c net.Conn) {
 }
 
 // Output writes one member's chunk to stdout (and the session log), whole.
-func (h *Hub) Output(chunk []byte) { h.output(chunk) }
+func (h *Hub) Output(chunk []byte) {
+	h.o.Log.Record(chunk)
+	h.write(chunk)
+}
 
-func (h *Hub) output(chunk []byte) {
+// write puts one chunk on stdout, whole, then the -d delay.
+func (h *Hub) write(chunk []byte) {
+	if len(chunk) == 0 {
+		return
+	}
 	h.outMu.Lock()
 	defer h.outMu.Unlock()
-	h.o.Log.Record(chunk)
 	h.stdout.Write(chunk)
 	if h.o.Delay > 0 {
 		time.Sleep(h.o.Delay)
