@@ -59,8 +59,7 @@ func Run(ctx context.Context, conn net.Conn, stdin io.Reader, stdout io.Writer, 
 	} else {
 		go s.downstream(downc)
 	}
-	stats, err := s.wait(ctx, upc, downc)
-	return stats, err
+	return s.wait(ctx, upc, downc)
 }
 
 type session struct {
@@ -170,9 +169,10 @@ func (s *session) finish(upc, downc chan copyResult) <-chan copyResult {
 		out <- r
 		return out
 	}
-	if _, isFile := s.stdin.(*os.File); isFile {
-		// A regular file: reads never block for long.
-		return upc
+	if f, isFile := s.stdin.(*os.File); isFile {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			return upc // reads of a regular file never block for long
+		}
 	}
 	return closedResults
 }
