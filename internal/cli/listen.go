@@ -199,7 +199,7 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 	var wg sync.WaitGroup
 	for _, pc := range pcs {
 		wg.Go(func() {
-			buf := make([]byte, 65536)
+			buf := make([]byte, relay.DatagramBuffer)
 			for {
 				n, from, err := pc.ReadFrom(buf)
 				if err == nil {

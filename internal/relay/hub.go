@@ -20,8 +20,8 @@ type Member interface {
 // Hub serves ncat's listen -k relay: every member's data goes to stdout as
 // it arrives (whole chunks, interleaved), and stdin goes to every member.
 // A chunk read from stdin while nobody is connected waits for the next
-// member, and an EOF seen then half-closes the first member to join, so the
-// result is ncat's, which reads stdin only while a client is connected.
+// member, and so does an EOF, so the result is ncat's, which reads stdin
+// only while a client is connected.
 type Hub struct {
 	stdout io.Writer
 	o      Options
@@ -34,10 +34,7 @@ type Hub struct {
 	// joined, when not nil, is closed at the next Join: stdin holds a chunk
 	// for the next member.
 	joined chan struct{}
-	// shutdownNext half-closes the next member: stdin ended while nobody
-	// was connected.
-	shutdownNext bool
-	closed       bool
+	closed bool
 
 	wg sync.WaitGroup
 }
@@ -88,10 +85,6 @@ func (h *Hub) Join(m Member, max int) bool {
 	if h.joined != nil {
 		close(h.joined)
 		h.joined = nil
-	}
-	if h.shutdownNext {
-		h.shutdownNext = false
-		h.closeWrite(m)
 	}
 	return true
 }
@@ -175,6 +168,9 @@ func (h *Hub) serveConn(c net.Conn) {
 
 // Output writes one member's chunk to stdout (and the session log), whole.
 func (h *Hub) Output(chunk []byte) {
+	if h.o.SendOnly {
+		return // --send-only: what members send is never relayed
+	}
 	h.o.Log.Record(chunk)
 	h.write(chunk)
 }
@@ -214,7 +210,7 @@ func (h *Hub) RunStdin(ctx context.Context, stdin io.Reader) error {
 	}
 	size := streamChunk
 	if h.o.Datagram {
-		size = maxDatagram
+		size = MaxDatagramSend
 	}
 	buf := make([]byte, size)
 	for {
@@ -235,8 +231,7 @@ func (h *Hub) RunStdin(ctx context.Context, stdin io.Reader) error {
 			}
 		}
 		if err != nil { // io.EOF, or a stdin that cannot be read any more
-			h.stdinDone()
-			return nil
+			return h.stdinDone(ctx)
 		}
 	}
 }
@@ -289,17 +284,24 @@ func (h *Hub) broadcast(ctx context.Context, chunk []byte) error {
 	}
 }
 
-func (h *Hub) stdinDone() {
+// stdinDone half-closes every member at stdin's EOF. ncat reads stdin only
+// while a client is connected, so an EOF that comes while nobody is takes
+// effect when the next member joins: only then does it half-close (that
+// member) and count as the end of stdin for --send-only and -q.
+func (h *Hub) stdinDone(ctx context.Context) error {
+	if err := h.waitForMember(ctx); err != nil {
+		return err
+	}
 	h.mu.Lock()
 	members := make([]Member, 0, len(h.members))
 	for m := range h.members {
 		members = append(members, m)
 	}
-	h.shutdownNext = len(members) == 0
 	h.mu.Unlock()
 	for _, m := range members {
 		h.closeWrite(m)
 	}
+	return nil
 }
 
 // closeWrite half-closes m for stdin's EOF, unless the options keep it.
@@ -324,16 +326,4 @@ func (h *Hub) Close() {
 		m.Close()
 	}
 	h.wg.Wait()
-}
-
-// IdleLeft is how long until m's idle timeout expires (<= 0: it has); a
-// member that is gone, or a hub without -i, reports 0.
-func (h *Hub) IdleLeft(m Member) time.Duration {
-	h.mu.Lock()
-	st := h.members[m]
-	h.mu.Unlock()
-	if st == nil || st.idle == nil {
-		return 0
-	}
-	return st.idle.remaining()
 }

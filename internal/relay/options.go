@@ -3,8 +3,9 @@ package relay
 import "time"
 
 // Options are the per-session choices of the command line. The zero value
-// relays both ways with no transformation, half-closes at stdin EOF and ends
-// at the peer's EOF.
+// relays both ways with no transformation and half-closes at stdin EOF; as
+// its QuitAfterEOF is 0 (-q 0) it also ends there. ncat's default, going on
+// until the peer's EOF, is QuitAfterEOF -1.
 type Options struct {
 	SendOnly   bool // never read the connection (--send-only)
 	RecvOnly   bool // never read stdin nor send (--recv-only)
@@ -38,9 +39,15 @@ func (o *Options) needsUserCopy() bool {
 	return o.Datagram || o.IdleTimeout > 0 || o.Delay > 0 || o.CRLF || o.Telnet || o.Log != nil
 }
 
-// maxDatagram is the largest UDP payload over IPv4, and so the read size
-// for datagrams: one read is one datagram, never truncated.
-const maxDatagram = 65507
+// MaxDatagramSend is the largest UDP payload over IPv4, and so the read
+// size for stdin in datagram mode: each read is sent as one datagram, and
+// this size fits both address families.
+const MaxDatagramSend = 65507
+
+// DatagramBuffer is the read buffer for datagrams arriving from the
+// network: larger than any UDP payload (65527 bytes over IPv6) and than a
+// default Unix datagram, so one read is one whole datagram.
+const DatagramBuffer = 128 << 10
 
 // streamChunk is the buffer size of user-space stream copies.
 const streamChunk = 64 << 10

@@ -174,7 +174,15 @@ func (s *session) finish(upc, downc chan copyResult) <-chan copyResult {
 			return upc // reads of a regular file never block for long
 		}
 	}
-	return closedResults
+	// The copier may be blocked for good; keep its result if it has one.
+	select {
+	case r := <-upc:
+		out := make(chan copyResult, 1)
+		out <- r
+		return out
+	default:
+		return closedResults
+	}
 }
 
 var closedResults = func() chan copyResult {
@@ -189,7 +197,7 @@ func (s *session) upstream(out chan<- copyResult) {
 	if s.o.needsUserCopy() {
 		size := streamChunk
 		if s.o.Datagram {
-			size = maxDatagram
+			size = MaxDatagramSend
 		}
 		p := pump{dst: s.conn, reader: s.stdin, bufSize: size, log: s.o.Log, idle: s.idle, delay: s.o.Delay, done: s.done}
 		if s.o.CRLF {
@@ -216,7 +224,7 @@ func (s *session) downstream(out chan<- copyResult) {
 	if s.o.needsUserCopy() {
 		size := streamChunk
 		if s.o.Datagram {
-			size = maxDatagram
+			size = DatagramBuffer
 		}
 		p := pump{dst: s.stdout, reader: s.conn, bufSize: size, logRaw: true, log: s.o.Log, idle: s.idle, delay: s.o.Delay, done: s.done}
 		if s.o.Telnet {
@@ -226,8 +234,9 @@ func (s *session) downstream(out chan<- copyResult) {
 		// the peer's; stdout's are ours.
 		r.n, r.readErr, r.writeErr = p.run()
 	} else {
-		// Any failure here is the session's: a reset peer, or stdout gone.
-		r.n, r.readErr = copyToStdout(s.stdout, s.conn)
+		var err error
+		r.n, err = copyToStdout(s.stdout, s.conn)
+		r.writeErr, r.readErr = splitDownstreamError(err)
 	}
 	if isClosedByUs(r.readErr) {
 		r.readErr = nil
@@ -250,6 +259,29 @@ func splitCopyError(err error) (stdinErr, connErr error) {
 	case err == nil:
 		return nil, nil
 	case errors.As(err, &opErr), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, net.ErrClosed):
+		return nil, err
+	}
+	return err, nil
+}
+
+// splitDownstreamError separates an error from copying the connection to
+// stdout into stdout's side and the connection's: the socket errors that
+// mean the peer or the network failed belong to the connection.
+func splitDownstreamError(err error) (stdoutErr, connErr error) {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "writeto" {
+		// net wraps everything its WriteTo met; look inside.
+		if inner, _ := splitDownstreamError(opErr.Err); inner != nil {
+			return err, nil
+		}
+		return nil, err
+	}
+	switch {
+	case err == nil:
+		return nil, nil
+	case errors.As(err, &opErr), errors.Is(err, net.ErrClosed), errors.Is(err, os.ErrDeadlineExceeded),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return nil, err
 	}
 	return err, nil

@@ -21,7 +21,14 @@ const (
 // block.
 func AcceptLoop(ctx context.Context, ln net.Listener, logf func(format string, args ...any), handle func(net.Conn)) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stop()
+	defer func() {
+		// If ctx ended while the loop was waiting out a backoff, the loop
+		// may return before the AfterFunc runs, and stop cancels it.
+		stop()
+		if ctx.Err() != nil {
+			ln.Close()
+		}
+	}()
 	var delay time.Duration
 	for {
 		c, err := ln.Accept()

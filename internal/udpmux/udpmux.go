@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gnc/internal/relay"
@@ -20,9 +21,17 @@ type peer struct {
 	addr net.Addr
 	m    *mux
 	key  string
+	last atomic.Int64 // unix nanoseconds of the last datagram either way
 }
 
-func (p *peer) Write(b []byte) (int, error) { return p.pc.WriteTo(b, p.addr) }
+func (p *peer) Write(b []byte) (int, error) {
+	p.touch()
+	return p.pc.WriteTo(b, p.addr)
+}
+
+func (p *peer) touch() { p.last.Store(time.Now().UnixNano()) }
+
+func (p *peer) idleFor() time.Duration { return time.Since(time.Unix(0, p.last.Load())) }
 
 func (p *peer) Close() error {
 	p.m.forget(p)
@@ -61,7 +70,7 @@ func Serve(ctx context.Context, pc net.PacketConn, hub *relay.Hub, o Options) er
 	defer stop()
 	defer pc.Close()
 	m := &mux{peers: map[string]*peer{}}
-	buf := make([]byte, 65536)
+	buf := make([]byte, relay.DatagramBuffer)
 	for {
 		n, addr, err := pc.ReadFrom(buf)
 		if err != nil {
@@ -79,6 +88,7 @@ func Serve(ctx context.Context, pc net.PacketConn, hub *relay.Hub, o Options) er
 		m.mu.Unlock()
 		if p == nil {
 			p = &peer{pc: pc, addr: addr, m: m, key: key}
+			p.touch()
 			admitted := hub.Join(p, o.MaxPeers)
 			if o.OnNewPeer != nil {
 				o.OnNewPeer(addr, admitted)
@@ -93,12 +103,13 @@ func Serve(ctx context.Context, pc net.PacketConn, hub *relay.Hub, o Options) er
 				expireWhenIdle(hub, p, o.IdleTimeout)
 			}
 		}
-		hub.Touch(p)
+		p.touch()
 		hub.Output(buf[:n])
 	}
 }
 
-// expireWhenIdle makes p leave hub after idle time with no datagram from it.
+// expireWhenIdle makes p leave hub once nothing has gone either way
+// between it and gnc for idle.
 func expireWhenIdle(hub *relay.Hub, p *peer, idle time.Duration) {
 	var t *time.Timer
 	check := func() {
@@ -108,7 +119,7 @@ func expireWhenIdle(hub *relay.Hub, p *peer, idle time.Duration) {
 		if !current {
 			return
 		}
-		if left := hub.IdleLeft(p); left > 0 {
+		if left := idle - p.idleFor(); left > 0 {
 			t.Reset(left)
 			return
 		}
