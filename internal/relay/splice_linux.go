@@ -21,17 +21,8 @@ const spliceChunk = 1 << 20
 // sendfile for a regular file.
 func copyStdin(conn net.Conn, stdin io.Reader) (int64, error) {
 	f, ok := stdin.(*os.File)
-	dst, isStream := conn.(syscall.Conn)
-	if !ok || !isStream || !isPipe(f) || f.SetReadDeadline(time.Time{}) != nil {
-		return io.Copy(conn, stdin)
-	}
-	switch c := conn.(type) {
-	case *net.TCPConn:
-	case *net.UnixConn:
-		if c.LocalAddr().Network() != "unix" {
-			return io.Copy(conn, stdin)
-		}
-	default:
+	dst, isConn := conn.(syscall.Conn)
+	if !ok || !isConn || !isStreamSocket(conn) || !isPipe(f) || f.SetReadDeadline(time.Time{}) != nil {
 		return io.Copy(conn, stdin)
 	}
 	growPipe(f)
