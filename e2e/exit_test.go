@@ -3,6 +3,10 @@
 package e2e
 
 import (
+	"errors"
+	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -106,5 +110,49 @@ func TestHelpAndVersion(t *testing.T) {
 	v.expectExit(0)
 	if got := v.stderr.String(); !strings.HasPrefix(got, "gnc ") || strings.Count(got, "\n") != 1 || v.stdout.String() != "" {
 		t.Errorf("--version: stderr %q, stdout %q", got, v.stdout.String())
+	}
+}
+
+// TestStdoutClosed checks gnc when the reader of its stdout goes away, as
+// in "gnc host port | head -c 10": like ncat, "write: Broken pipe" and
+// status 2 (not a silent death by SIGPIPE).
+func TestStdoutClosed(t *testing.T) {
+	t.Parallel()
+	ln, port := listenTCP(t, v4)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		chunk := make([]byte, 64<<10)
+		for {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	cmd := exec.CommandContext(t.Context(), gncBin, v4, itoa(port))
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(out, make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("gnc ended with %v, want exit status 2", err)
+	}
+	if got := stderr.String(); got != "gnc: write: Broken pipe\n" {
+		t.Errorf("stderr = %q", got)
 	}
 }

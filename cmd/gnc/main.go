@@ -22,9 +22,11 @@ func main() {
 		cancel()
 	}()
 
+	catchBrokenPipe()
+
 	err := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	// Cleaned up (socket files, stdin mode); now end as the signal says.
 	if ctx.Err() != nil {
-		// Cleaned up (socket files, stdin mode); now end as the signal says.
 		dieBy(<-caught)
 	}
 	if err != nil && !errors.Is(err, cli.ErrSilentFailure) {

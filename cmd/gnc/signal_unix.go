@@ -20,3 +20,8 @@ func dieBy(sig os.Signal) {
 	time.Sleep(time.Second) // delivery is asynchronous; this is a fallback
 	os.Exit(128 + int(s))
 }
+
+// catchBrokenPipe turns a write to a closed stdout into an error (EPIPE)
+// instead of the immediate death Go gives by default: gnc then restores its
+// stdin's mode and ends as ncat does, "write: Broken pipe", status 2.
+func catchBrokenPipe() { signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) }

@@ -27,6 +27,10 @@ func (e *FatalError) Unwrap() error { return e.Err }
 // a failed -z probe without -v.
 var ErrSilentFailure = errors.New("failure already reported")
 
+// ErrStdoutClosed ends gnc when the reader of its standard output went
+// away: ncat says "write: Broken pipe" and exits 2.
+var ErrStdoutClosed = errors.New("write: Broken pipe")
+
 // ExitCode is the process status ncat would end with for err.
 func ExitCode(err error) int {
 	var usage *UsageError
@@ -34,7 +38,7 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &usage), errors.As(err, &fatal):
+	case errors.As(err, &usage), errors.As(err, &fatal), errors.Is(err, ErrStdoutClosed):
 		return 2
 	default:
 		return 1

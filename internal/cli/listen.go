@@ -136,6 +136,7 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
 	hub := relay.NewHub(e.stdout, e.relayOptions(), e.verbosef)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	stdoutFailure := watchStdout(hub, cancel)
 	var wg sync.WaitGroup
 	for _, ln := range lns {
 		wg.Go(func() {
@@ -152,6 +153,9 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
 	cancel()
 	wg.Wait()
 	hub.Close()
+	if failed := stdoutFailure(); failed != nil {
+		return failed
+	}
 	return err
 }
 
@@ -245,6 +249,7 @@ func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
 	hub := relay.NewHub(e.stdout, e.relayOptions(), e.verbosef)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	stdoutFailure := watchStdout(hub, cancel)
 	var wg sync.WaitGroup
 	for _, pc := range pcs {
 		wg.Go(func() {
@@ -264,5 +269,8 @@ func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
 	cancel()
 	wg.Wait()
 	hub.Close()
+	if failed := stdoutFailure(); failed != nil {
+		return failed
+	}
 	return err
 }

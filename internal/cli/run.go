@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"sync"
+	"syscall"
 	"time"
 
 	"gnc/internal/relay"
@@ -115,7 +116,33 @@ func sessionError(err error) error {
 	case errors.As(err, &peer):
 		return errors.New(transport.Describe(peer.Err))
 	}
+	return stdoutError(err)
+}
+
+// stdoutError turns a write to a closed stdout into ErrStdoutClosed.
+func stdoutError(err error) error {
+	if errors.Is(err, syscall.EPIPE) {
+		return ErrStdoutClosed
+	}
 	return err
+}
+
+// watchStdout makes hub's first stdout failure cancel the server; the
+// returned function gives that failure as gnc's error, or nil.
+func watchStdout(hub *relay.Hub, cancel context.CancelFunc) func() error {
+	var mu sync.Mutex
+	var failure error
+	hub.OnOutputError = func(err error) {
+		mu.Lock()
+		failure = stdoutError(err)
+		mu.Unlock()
+		cancel()
+	}
+	return func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return failure
+	}
 }
 
 func elapsedSeconds(start time.Time) string {

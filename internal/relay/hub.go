@@ -37,6 +37,12 @@ type Hub struct {
 	closed bool
 
 	wg sync.WaitGroup
+
+	// OnOutputError, if not nil, is called once with the first error
+	// writing stdout (a reader that went away); nil: such errors are
+	// ignored. Set it before the hub is used.
+	OnOutputError func(error)
+	outputFailed  sync.Once
 }
 
 // memberBuffers recycles the read buffers of -k members, so a stream of
@@ -182,7 +188,9 @@ func (h *Hub) write(chunk []byte) {
 	}
 	h.outMu.Lock()
 	defer h.outMu.Unlock()
-	h.stdout.Write(chunk)
+	if _, err := h.stdout.Write(chunk); err != nil && h.OnOutputError != nil {
+		h.outputFailed.Do(func() { h.OnOutputError(err) })
+	}
 	if h.o.Delay > 0 {
 		time.Sleep(h.o.Delay)
 	}
