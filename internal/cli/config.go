@@ -36,7 +36,13 @@ type Config struct {
 	QuitAfterEOF time.Duration
 
 	MaxConns int // -m
-	ZeroIO   bool
+
+	Broker bool // --broker; also set by --chat
+	Chat   bool // --chat (--talk)
+	// BrokerBuffer bounds each broker member's outgoing queue in bytes
+	// (--broker-buffer).
+	BrokerBuffer int
+	ZeroIO       bool
 
 	CRLF       bool
 	Telnet     bool
@@ -63,5 +69,6 @@ func DefaultConfig() Config {
 		ConnectTimeout: 10 * time.Second,
 		QuitAfterEOF:   -1,
 		MaxConns:       100,
+		BrokerBuffer:   1 << 20,
 	}
 }

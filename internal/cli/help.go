@@ -44,8 +44,8 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
       --allowfile            A file of hosts allowed to connect (not yet supported)
       --deny                 Deny given hosts from connecting (not yet supported)
       --denyfile             A file of hosts denied from connecting (not yet supported)
-      --broker               Enable connection brokering mode (not yet supported)
-      --chat                 Start a simple chat server (not yet supported)
+      --broker               Enable connection brokering mode (implies -l)
+      --chat                 Start a simple chat server (implies --broker)
       --proxy <addr[:port]>  Specify address of host to proxy through (not yet supported)
       --proxy-type <type>    Specify proxy type ("http", "socks4", "socks5") (not yet supported)
       --proxy-auth <auth>    Authenticate with HTTP or SOCKS proxy server (not yet supported)
@@ -60,12 +60,13 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
       --ssl-alpn             ALPN protocol list to use (not yet supported)
       --version              Display gnc's version information and exit
 
-gnc's own options (not yet supported):
-      --ssl-min-version <v>  Lowest TLS version to accept (1.0-1.3)
-      --ssl-max-version <v>  Highest TLS version to offer (1.0-1.3)
+gnc's own options:
       --broker-buffer <size> Per-member queue bound of --broker/--chat
-      --status <addr>        Serve the connection table over HTTP
-      --progress             Show a live progress line on stderr
+                             (default 1MiB; e.g. 65536, 64KiB, 1MiB)
+      --ssl-min-version <v>  Lowest TLS version to accept (1.0-1.3) (not yet supported)
+      --ssl-max-version <v>  Highest TLS version to offer (1.0-1.3) (not yet supported)
+      --status <addr>        Serve the connection table over HTTP (not yet supported)
+      --progress             Show a live progress line on stderr (not yet supported)
 
 See the gnc(1) manual page (docs/gnc.1.md) for full options and examples.
 `

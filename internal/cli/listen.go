@@ -20,6 +20,9 @@ func (e *env) listenOptions() transport.ListenOptions {
 // listen runs ncat's listen modes.
 func (e *env) listen(ctx context.Context) error {
 	c := e.cfg
+	if c.Broker {
+		return e.serveBroker(ctx)
+	}
 	if !c.KeepOpen && c.MaxConns != DefaultConfig().MaxConns {
 		e.printf("Warning: Maximum connections ignored, since it does not take effect without -k or --broker.")
 	}

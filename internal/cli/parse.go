@@ -17,6 +17,8 @@ type rawOptions struct {
 	sourcePort                 int // -1 when not given
 	maxConnsGiven, sourceGiven bool
 	help, version              bool
+	chat                       bool // --chat or --talk
+	brokerBufferGiven          bool
 }
 
 // pendingOptions are recognised now and implemented by later work; each is
@@ -26,9 +28,6 @@ var pendingOptions = []struct{ name, short, arg, what string }{
 	{"sh-exec", "c", "command", "exec (-c)"},
 	{"lua-exec", "", "filename", "--lua-exec"},
 	{"lua-exec-internal", "", "filename", "--lua-exec-internal"},
-	{"broker", "", "", "--broker"},
-	{"chat", "", "", "--chat"},
-	{"talk", "", "", "--chat (--talk)"},
 	{"deny", "", "hosts", "access control (--deny)"},
 	{"denyfile", "", "file", "access control (--denyfile)"},
 	{"allow", "", "hosts", "access control (--allow)"},
@@ -48,7 +47,6 @@ var pendingOptions = []struct{ name, short, arg, what string }{
 	{"ssl-min-version", "", "version", "TLS (--ssl-min-version)"},
 	{"ssl-max-version", "", "version", "TLS (--ssl-max-version)"},
 	{"vsock", "", "", "--vsock"},
-	{"broker-buffer", "", "size", "--broker-buffer"},
 	{"status", "", "addr", "--status"},
 	{"progress", "", "", "--progress"},
 }
@@ -115,7 +113,10 @@ func newFlagSet(r *rawOptions) *pflag.FlagSet {
 	fs.StringVarP(&c.SourceAddr, "source", "s", "", "")
 	fs.BoolVar(&c.SendOnly, "send-only", false, "")
 	fs.BoolVar(&c.NoShutdown, "no-shutdown", false, "")
-	for _, n := range []string{"broker", "chat", "talk", "deny", "denyfile", "allow", "allowfile"} {
+	fs.BoolVar(&c.Broker, "broker", false, "")
+	fs.BoolVar(&r.chat, "chat", false, "")
+	fs.BoolVar(&r.chat, "talk", false, "")
+	for _, n := range []string{"deny", "denyfile", "allow", "allowfile"} {
 		placeholder(n)
 	}
 	fs.BoolVarP(&c.Telnet, "telnet", "t", false, "")
@@ -129,6 +130,7 @@ func newFlagSet(r *rawOptions) *pflag.FlagSet {
 		placeholder(n)
 	}
 	fs.BoolVar(&c.Test, "test", false, "")
+	fs.Var(sizeValue{"--broker-buffer", &c.BrokerBuffer}, "broker-buffer", "")
 	for _, o := range pendingOptions {
 		if fs.Lookup(o.name) == nil {
 			addPlaceholder(fs, o.name, o.short, o.arg)
@@ -184,6 +186,7 @@ func Parse(args []string) (Config, error) {
 	}
 	r.maxConnsGiven = fs.Changed("max-conns")
 	r.sourceGiven = fs.Changed("source")
+	r.brokerBufferGiven = fs.Changed("broker-buffer")
 	return r.config(fs.Args())
 }
 
@@ -198,6 +201,12 @@ func (r *rawOptions) config(args []string) (Config, error) {
 		c.Family = 4
 	case r.ipv6:
 		c.Family = 6
+	}
+	if r.chat {
+		c.Chat, c.Broker = true, true // --chat is a broker that rewrites
+	}
+	if c.Broker {
+		c.Listen = true // as ncat: --broker (and here --chat) implies -l
 	}
 	if err := r.checkCombinations(&c); err != nil {
 		return Config{}, err
@@ -233,6 +242,10 @@ func (r *rawOptions) checkCombinations(c *Config) error {
 		return usageErrorf("-s needs a non-empty value. QUITTING.")
 	case !c.Listen && r.maxConnsGiven:
 		return usageErrorf("Invalid option combination: `--max-conns' with connect. QUITTING.")
+	case r.brokerBufferGiven && !c.Broker:
+		return usageErrorf("--broker-buffer needs --broker or --chat. QUITTING.")
+	case c.Broker && c.Telnet:
+		return usageErrorf("-t with --broker or --chat is not yet supported by this version of gnc.")
 	case c.AppendOutput && c.OutputFile == "" && c.HexDumpFile == "":
 		return usageErrorf("--append-output needs -o or -x: there is no output file to append to. QUITTING.")
 	}

@@ -37,6 +37,10 @@ func invalidTime(what, s string) string {
 	return fmt.Sprintf("Invalid %s %q (must be greater than 0 and less than 2147483s). QUITTING.", what, s)
 }
 
+func badSize(s string) string {
+	return fmt.Sprintf("Invalid --broker-buffer size %q (a number of bytes from 1 to 1TiB, optionally with K, M or G, e.g. 65536, 64KiB, 1MiB). QUITTING.", s)
+}
+
 func notYet(what string) string {
 	return what + " is not yet supported by this version of gnc."
 }
@@ -323,6 +327,41 @@ func parseCases() []parseCase {
 		{name: "-q 100", args: []string{"-q", "100", "h", "1"}, err: `Since April 2010, the default unit for -q timeout is seconds, so your time of "100" is 1.7 minutes. Use "100ms" for 100 milliseconds. QUITTING.`},
 		{name: "-q empty", args: []string{"-q", "", "h", "1"}, err: invalidTime("-q timeout", "")},
 
+		// ---- broker and chat ----
+		{name: "--broker implies -l", args: []string{"--broker"}, want: func(c *Config) { c.Broker, c.Listen = true, true }},
+		{name: "--broker host port listens there (as ncat 7.93)", args: []string{"--broker", "127.0.0.1", "8080"}, want: func(c *Config) {
+			c.Broker, c.Listen, c.Host, c.Port = true, true, "127.0.0.1", 8080
+		}},
+		{name: "--broker -l -p", args: []string{"--broker", "-l", "-p", "1234"}, want: func(c *Config) { c.Broker, c.Listen, c.Port = true, true, 1234 }},
+		{name: "--chat implies --broker and -l", args: []string{"--chat"}, want: func(c *Config) { c.Chat, c.Broker, c.Listen = true, true, true }},
+		{name: "--chat port", args: []string{"-l", "--chat", "8080"}, want: func(c *Config) { c.Chat, c.Broker, c.Listen, c.Port = true, true, true, 8080 }},
+		{name: "--talk is --chat", args: []string{"--talk"}, want: func(c *Config) { c.Chat, c.Broker, c.Listen = true, true, true }},
+		{name: "--broker -m -k", args: []string{"--broker", "-k", "-m", "3"}, want: func(c *Config) { c.Broker, c.Listen, c.KeepOpen, c.MaxConns = true, true, true, 3 }},
+		{name: "--broker --send-only", args: []string{"--broker", "--send-only"}, want: func(c *Config) { c.Broker, c.Listen, c.SendOnly = true, true, true }},
+		{name: "--chat --recv-only", args: []string{"--chat", "--recv-only"}, want: func(c *Config) { c.Chat, c.Broker, c.Listen, c.RecvOnly = true, true, true, true }},
+		{name: "--chat -i", args: []string{"--chat", "-i", "5"}, want: func(c *Config) { c.Chat, c.Broker, c.Listen, c.IdleTimeout = true, true, true, 5*time.Second }},
+		{name: "--broker -U", args: []string{"--broker", "-U", "/tmp/s"}, want: func(c *Config) { c.Broker, c.Listen, c.Unix, c.Host, c.Port = true, true, true, "/tmp/s", 0 }},
+		{name: "--broker-buffer bytes", args: []string{"--broker", "--broker-buffer", "65536"}, want: func(c *Config) { c.Broker, c.Listen, c.BrokerBuffer = true, true, 65536 }},
+		{name: "--broker-buffer KiB", args: []string{"--chat", "--broker-buffer=64KiB"}, want: func(c *Config) { c.Chat, c.Broker, c.Listen, c.BrokerBuffer = true, true, true, 64<<10 }},
+		{name: "--broker-buffer MiB", args: []string{"--broker", "--broker-buffer", "1MiB"}, want: func(c *Config) { c.Broker, c.Listen, c.BrokerBuffer = true, true, 1<<20 }},
+		{name: "--broker-buffer m", args: []string{"--broker", "--broker-buffer", "4m"}, want: func(c *Config) { c.Broker, c.Listen, c.BrokerBuffer = true, true, 4<<20 }},
+		{name: "--broker-buffer G", args: []string{"--broker", "--broker-buffer", "1G"}, want: func(c *Config) { c.Broker, c.Listen, c.BrokerBuffer = true, true, 1<<30 }},
+		{name: "--broker-buffer 0", args: []string{"--broker", "--broker-buffer", "0"}, err: badSize("0")},
+		{name: "--broker-buffer empty", args: []string{"--broker", "--broker-buffer", ""}, err: badSize("")},
+		{name: "--broker-buffer unit only", args: []string{"--broker", "--broker-buffer", "MiB"}, err: badSize("MiB")},
+		{name: "--broker-buffer bad unit", args: []string{"--broker", "--broker-buffer", "5x"}, err: badSize("5x")},
+		{name: "--broker-buffer negative", args: []string{"--broker", "--broker-buffer", "-1"}, err: badSize("-1")},
+		{name: "--broker-buffer fraction", args: []string{"--broker", "--broker-buffer", "1.5M"}, err: badSize("1.5M")},
+		{name: "--broker-buffer over 1TiB", args: []string{"--broker", "--broker-buffer", "2048G"}, err: badSize("2048G")},
+		{name: "--broker-buffer huge", args: []string{"--broker", "--broker-buffer", "99999999999999999999"}, err: badSize("99999999999999999999")},
+		{name: "--broker-buffer without --broker", args: []string{"-l", "--broker-buffer", "1M"}, err: "--broker-buffer needs --broker or --chat. QUITTING."},
+		{name: "--broker -u", args: []string{"--broker", "-u"}, want: func(c *Config) { c.Broker, c.Listen, c.UDP = true, true, true }},
+		{name: "--chat -u", args: []string{"--chat", "-u", "9"}, want: func(c *Config) { c.Chat, c.Broker, c.Listen, c.UDP, c.Port = true, true, true, true, 9 }},
+		{name: "--broker -t", args: []string{"--broker", "-t"}, err: "-t with --broker or --chat is not yet supported by this version of gnc."},
+		{name: "--broker -z", args: []string{"--broker", "-z"}, err: msgListenWithZ},
+		{name: "--chat -s", args: []string{"--chat", "-s", "1.2.3.4"}, err: msgListenWithS},
+		{name: "--broker -e", args: []string{"--broker", "-e", "/bin/cat"}, err: notYet("exec (-e)")},
+
 		// ---- refused for good ----
 		{name: "--sctp", args: []string{"--sctp", "h", "1"}, err: "--sctp is not supported: Go's standard library has no SCTP sockets."},
 		{name: "-g", args: []string{"-g", "1.2.3.4", "h", "1"}, err: "-g (loose source routing) is not supported: IPv4 source routing is obsolete and dropped by routers."},
@@ -348,10 +387,6 @@ func parseCases() []parseCase {
 		{[]string{"--allowfile", "f"}, "access control (--allowfile)"},
 		{[]string{"--deny", "10.0.0.1"}, "access control (--deny)"},
 		{[]string{"--denyfile", "f"}, "access control (--denyfile)"},
-		{[]string{"--broker"}, "--broker"},
-		{[]string{"--chat"}, "--chat"},
-		{[]string{"--talk"}, "--chat (--talk)"},
-		{[]string{"--broker-buffer", "1M"}, "--broker-buffer"},
 		{[]string{"--proxy", "p:3128"}, "--proxy"},
 		{[]string{"--proxy-type", "socks5"}, "--proxy-type"},
 		{[]string{"--proxy-auth", "u:p"}, "--proxy-auth"},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -86,3 +87,54 @@ func (v textValue) Set(s string) error {
 }
 func (v textValue) String() string { return "" }
 func (v textValue) Type() string   { return "string" }
+
+// sizeValue is a byte count: digits with an optional binary unit, K, M or
+// G (also KB/KiB, MB/MiB, GB/GiB, any case), e.g. 65536, 64KiB, 1MiB.
+type sizeValue struct {
+	what string // "--broker-buffer"
+	dst  *int
+}
+
+// maxSize is the largest size option gnc takes: 1 TiB.
+const maxSize = 1 << 40
+
+func (v sizeValue) Set(s string) error {
+	n, ok := parseSize(s)
+	if !ok {
+		return usageErrorf("Invalid %s size %q (a number of bytes from 1 to 1TiB, optionally with K, M or G, e.g. 65536, 64KiB, 1MiB). QUITTING.", v.what, s)
+	}
+	*v.dst = n
+	return nil
+}
+func (v sizeValue) String() string { return "" }
+func (v sizeValue) Type() string   { return "size" }
+
+func parseSize(s string) (int, bool) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 || i > 13 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	var shift uint
+	switch strings.ToLower(s[i:]) {
+	case "", "b":
+	case "k", "kb", "kib":
+		shift = 10
+	case "m", "mb", "mib":
+		shift = 20
+	case "g", "gb", "gib":
+		shift = 30
+	default:
+		return 0, false
+	}
+	if n < 1 || n > maxSize>>shift {
+		return 0, false
+	}
+	return int(n << shift), true
+}

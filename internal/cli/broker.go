@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"net"
+	"sync"
+
+	"gnc/internal/broker"
+	"gnc/internal/transport"
+)
+
+// serveBroker runs --broker and --chat: clients join until -m, each one's
+// bytes go to all the others, and stdin goes to all of them. Over UDP (and
+// Unix datagram sockets) each peer address is a client.
+func (e *env) serveBroker(ctx context.Context) error {
+	c := e.cfg
+	var lns []net.Listener
+	var pcs []net.PacketConn
+	var err error
+	if c.UDP {
+		pcs, err = transport.ListenPacket(ctx, e.listenOptions())
+	} else {
+		lns, err = transport.Listen(ctx, e.listenOptions())
+	}
+	if err != nil {
+		return listenError(err)
+	}
+	for _, pc := range pcs {
+		e.announceListener(pc.LocalAddr())
+	}
+	for _, ln := range lns {
+		e.announceListener(ln.Addr())
+	}
+	hub := broker.New(e.stdout, broker.Options{
+		Chat:        c.Chat,
+		Buffer:      c.BrokerBuffer,
+		SendOnly:    c.SendOnly,
+		RecvOnly:    c.RecvOnly,
+		IdleTimeout: c.IdleTimeout,
+		Delay:       c.Delay,
+		CRLF:        c.CRLF,
+		Log:         e.log,
+		Logf:        e.verbosef,
+	})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, pc := range pcs {
+		wg.Go(func() {
+			hub.ServePacket(ctx, pc, c.MaxConns, func(a net.Addr, admitted bool) {
+				e.announceClient(a)
+				if !admitted {
+					e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
+				}
+			})
+		})
+	}
+	for _, ln := range lns {
+		wg.Go(func() {
+			transport.AcceptLoop(ctx, ln, e.verbosef, func(conn net.Conn) {
+				// The client is logged once it is in the room, so that
+				// what it sends after the line reaches everyone before it.
+				addr := conn.RemoteAddr()
+				if hub.AddConn(conn, c.MaxConns) {
+					e.announceClient(addr)
+					return
+				}
+				e.announceClient(addr)
+				e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
+				conn.Close()
+			})
+		})
+	}
+	err = e.brokerStdinThenWait(ctx, hub)
+	cancel()
+	wg.Wait()
+	hub.Close()
+	return err
+}
+
+// brokerStdinThenWait feeds stdin to the room, then keeps the server up
+// until ctx ends or, after stdin EOF, until --send-only or -q end it. As
+// with ncat's broker, the clients stay open at stdin EOF.
+func (e *env) brokerStdinThenWait(ctx context.Context, hub *broker.Hub) error {
+	if err := hub.RunStdin(ctx, e.stdin); err != nil {
+		return ignoreCancel(err)
+	}
+	switch q := e.cfg.QuitAfterEOF; {
+	case e.cfg.SendOnly, q == 0:
+		return nil
+	case q > 0:
+		t := newTimer(q)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ignoreCancel(ctx.Err())
+		}
+	}
+	<-ctx.Done()
+	return ignoreCancel(ctx.Err())
+}
