@@ -13,19 +13,26 @@ import (
 
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, stopSignals...)
+	signals := make(chan os.Signal, 2)
+	for _, sig := range stopSignals {
+		// A signal the parent ignores (nohup, a background job of a
+		// script) stays ignored, as it does for ncat.
+		if !signal.Ignored(sig) {
+			signal.Notify(signals, sig)
+		}
+	}
 	caught := make(chan os.Signal, 1)
 	go func() {
 		sig := <-signals
 		caught <- sig
 		cancel()
+		// gnc is cleaning up; a second signal ends it at once.
+		dieBy(<-signals)
 	}()
-
 	catchBrokenPipe()
 
 	err := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	// Cleaned up (socket files, stdin mode); now end as the signal says.
+	// Cleaned up (socket files, stdin); now end as the signal says.
 	if ctx.Err() != nil {
 		dieBy(<-caught)
 	}

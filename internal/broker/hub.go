@@ -472,6 +472,14 @@ func (h *Hub) RunStdin(ctx context.Context, stdin io.Reader) error {
 // Close disconnects every member, refuses new ones, and waits for the
 // hub's goroutines to end.
 func (h *Hub) Close() {
+	h.Abort()
+	h.wg.Wait()
+}
+
+// Abort ends the room as Close does without waiting for the member
+// goroutines: after a signal, the listener's stdout writer may be blocked
+// on a stdout nobody reads, and must not keep gnc alive.
+func (h *Hub) Abort() {
 	h.mu.Lock()
 	h.closed = true
 	ms := h.members
@@ -481,5 +489,4 @@ func (h *Hub) Close() {
 		h.leave(m, leftNormally)
 	}
 	h.listener.shutdown()
-	h.wg.Wait()
 }

@@ -42,6 +42,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 		Log:         e.log,
 		Logf:        e.verbosef,
 	})
+	signalled := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -74,7 +75,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 	err = e.brokerStdinThenWait(ctx, hub)
 	cancel()
 	wg.Wait()
-	hub.Close()
+	closeHub(signalled, hub)
 	return err
 }
 
@@ -82,7 +83,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 // until ctx ends or, after stdin EOF, until --send-only or -q end it. As
 // with ncat's broker, the clients stay open at stdin EOF.
 func (e *env) brokerStdinThenWait(ctx context.Context, hub *broker.Hub) error {
-	if err := hub.RunStdin(ctx, e.stdin); err != nil {
+	if err := e.feedStdin(ctx, hub.RunStdin); err != nil {
 		return ignoreCancel(err)
 	}
 	switch q := e.cfg.QuitAfterEOF; {

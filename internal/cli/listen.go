@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 
@@ -137,6 +138,7 @@ func listenSessionError(err error) error {
 func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
 	c := e.cfg
 	hub := relay.NewHub(e.stdout, e.relayOptions(), e.verbosef)
+	signalled := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stdoutFailure := watchStdout(hub, cancel)
@@ -155,7 +157,7 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
 	err := e.runStdinThenWait(ctx, hub)
 	cancel()
 	wg.Wait()
-	hub.Close()
+	closeHub(signalled, hub)
 	if failed := stdoutFailure(); failed != nil {
 		return failed
 	}
@@ -166,7 +168,7 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
 // server up until ctx ends, or, after stdin EOF, until --send-only or -q
 // end it.
 func (e *env) runStdinThenWait(ctx context.Context, hub *relay.Hub) error {
-	if err := hub.RunStdin(ctx, e.stdin); err != nil {
+	if err := e.feedStdin(ctx, hub.RunStdin); err != nil {
 		return ignoreCancel(err)
 	}
 	switch q := e.cfg.QuitAfterEOF; {
@@ -250,6 +252,7 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
 	c := e.cfg
 	hub := relay.NewHub(e.stdout, e.relayOptions(), e.verbosef)
+	signalled := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stdoutFailure := watchStdout(hub, cancel)
@@ -271,9 +274,41 @@ func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
 	err := e.runStdinThenWait(ctx, hub)
 	cancel()
 	wg.Wait()
-	hub.Close()
+	closeHub(signalled, hub)
 	if failed := stdoutFailure(); failed != nil {
 		return failed
 	}
 	return err
+}
+
+// closeHub closes a server's hub and waits for its goroutines, unless a
+// signal ended gnc: then one of them may be blocked writing a stdout
+// nobody reads, and must not keep gnc alive.
+func closeHub(signalled context.Context, hub interface {
+	Close()
+	Abort()
+}) {
+	if signalled.Err() != nil {
+		hub.Abort()
+		return
+	}
+	hub.Close()
+}
+
+// feedStdin runs a server's stdin reader until it returns or ctx ends. A
+// stdin whose reads can be interrupted (gnc reopens pipes and terminals in
+// non-blocking mode) is always waited for; any other (a socket) may be
+// blocked in a read for good, and is left to end with the process.
+func (e *env) feedStdin(ctx context.Context, run func(context.Context, io.Reader) error) error {
+	if e.stdinInterruptible {
+		return run(ctx, e.stdin)
+	}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, e.stdin) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

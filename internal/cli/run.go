@@ -25,8 +25,11 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
-	errMu  sync.Mutex
-	log    *relay.Log
+	// stdinInterruptible says a blocked read of stdin can be interrupted
+	// (it has read deadlines), so its readers can always be waited for.
+	stdinInterruptible bool
+	errMu              sync.Mutex
+	log                *relay.Log
 }
 
 // Run parses args and runs the mode they name with the given stdio until
@@ -54,6 +57,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	in, restore := pollable(stdin)
 	defer restore()
 	e.stdin = in
+	if dr, ok := in.(interface{ SetReadDeadline(time.Time) error }); ok {
+		e.stdinInterruptible = dr.SetReadDeadline(time.Time{}) == nil
+	}
 	if cfg.Listen {
 		return e.listen(ctx)
 	}

@@ -5,17 +5,20 @@ package cli
 import (
 	"io"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 )
 
 // pollable returns stdin in a form whose blocked reads can be interrupted
-// with a read deadline, so every goroutine reading it can be stopped and
-// waited for. A pipe, socket or terminal on a blocking descriptor is
-// duplicated and switched to non-blocking mode (the Go runtime then polls
-// it); restore switches the shared description back and must run before
-// gnc exits. Regular files, already pollable files and other readers are
-// returned as they are.
+// with a read deadline, so the goroutines reading it can be stopped and
+// waited for. A pipe or terminal is opened again through /proc/self/fd/0
+// in non-blocking mode: that is a new open file description, so the
+// O_NONBLOCK flag never reaches the one gnc inherited (shared with its
+// stdout on a terminal, and with any other process reading the same pipe)
+// and nothing needs restoring, however gnc ends. Where that is not
+// possible (a socket, no /proc), stdin is read as it is and a blocked read
+// ends with the process. The returned function closes the new file.
 func pollable(stdin io.Reader) (io.Reader, func()) {
 	noop := func() {}
 	f, ok := stdin.(*os.File)
@@ -33,25 +36,16 @@ func pollable(stdin io.Reader) (io.Reader, func()) {
 	if err != nil {
 		return f, noop
 	}
-	var dupFD int
-	var dupErr error
-	if err := sc.Control(func(fd uintptr) { dupFD, dupErr = syscall.Dup(int(fd)) }); err != nil || dupErr != nil {
+	var fd uintptr
+	sc.Control(func(d uintptr) { fd = d })
+	path := "/proc/self/fd/" + strconv.Itoa(int(fd))
+	nf, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
 		return f, noop
 	}
-	syscall.CloseOnExec(dupFD)
-	if err := syscall.SetNonblock(dupFD, true); err != nil {
-		syscall.Close(dupFD)
-		return f, noop
-	}
-	nf := os.NewFile(uintptr(dupFD), f.Name())
 	if nf.SetReadDeadline(time.Time{}) != nil {
-		// The poller would not take it; go back to a plain blocking read.
-		syscall.SetNonblock(dupFD, false)
-		nf.Close()
+		nf.Close() // the poller would not take it (e.g. /dev/null)
 		return f, noop
 	}
-	return nf, func() {
-		syscall.SetNonblock(dupFD, false)
-		nf.Close()
-	}
+	return nf, func() { nf.Close() }
 }

@@ -325,6 +325,15 @@ func (h *Hub) closeWrite(m Member) {
 // Close makes every member leave, refuses new ones, and waits for the
 // member goroutines to end.
 func (h *Hub) Close() {
+	h.Abort()
+	h.wg.Wait()
+}
+
+// Abort makes every member leave and refuses new ones without waiting for
+// the member goroutines: after a signal, one of them may be blocked writing
+// a stdout nobody reads, and must not keep gnc alive; they end with the
+// process.
+func (h *Hub) Abort() {
 	h.mu.Lock()
 	h.closed = true
 	members := h.members
@@ -333,5 +342,4 @@ func (h *Hub) Close() {
 	for m := range members {
 		m.Close()
 	}
-	h.wg.Wait()
 }

@@ -38,10 +38,10 @@ type copyResult struct {
 // nil when the session ended normally, an *IdleError, a *PeerError, or
 // ctx's error.
 //
-// Run waits for both of its copiers. A read of stdin that is blocked when
-// the session ends is interrupted with a read deadline when stdin supports
-// one (gnc makes pipe and terminal stdin pollable); otherwise that copier is
-// left to end with the process.
+// Run waits for both of its copiers, with two exceptions left to end with
+// the process: a read of stdin that cannot be interrupted (stdin without
+// read deadlines; gnc makes pipe and terminal stdin pollable), and, once
+// ctx is cancelled, a write to a stdout that is not being read.
 func Run(ctx context.Context, conn net.Conn, stdin io.Reader, stdout io.Writer, o Options) (Stats, error) {
 	s := &session{conn: conn, stdin: stdin, stdout: stdout, o: o, done: make(chan struct{})}
 	if o.IdleTimeout > 0 {
@@ -90,7 +90,18 @@ func (s *session) wait(ctx context.Context, upc, downc chan copyResult) (Stats, 
 			stats.Sent += r.n
 		}
 		if downc != nil {
-			stats.Received += (<-downc).n
+			if ctx.Err() != nil {
+				// Cancelled (a signal): the reader may be blocked writing
+				// a stdout nobody reads, which closing the connection
+				// cannot interrupt; it ends with the process.
+				select {
+				case r := <-downc:
+					stats.Received += r.n
+				default:
+				}
+			} else {
+				stats.Received += (<-downc).n
+			}
 		}
 		return stats, err
 	}

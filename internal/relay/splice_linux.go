@@ -122,13 +122,14 @@ func pipeIsEmpty(fd uintptr) bool {
 }
 
 // copyToStdout copies a stream connection to stdout. When stdout is a pipe
-// in blocking mode it splices socket to pipe in one step (Go's own path
+// (not in the poller: gnc never changes its mode, which it may share with
+// other processes) it splices socket to pipe in one step (Go's own path
 // splices through an intermediate pipe, two calls per chunk); otherwise it
 // is io.Copy, which splices to a file or /dev/null.
 func copyToStdout(stdout io.Writer, conn net.Conn) (int64, error) {
 	f, ok := stdout.(*os.File)
 	src, isConn := conn.(syscall.Conn)
-	if !ok || !isConn || !isPipe(f) || !isBlocking(f) || !isStreamSocket(conn) {
+	if !ok || !isConn || !isPipe(f) || !isStreamSocket(conn) {
 		return io.Copy(stdout, conn)
 	}
 	growPipe(f)
@@ -145,22 +146,6 @@ func isStreamSocket(c net.Conn) bool {
 	return false
 }
 
-// isBlocking reports whether f's descriptor is in blocking mode, so that a
-// splice into it waits for room rather than failing with EAGAIN, which
-// would be indistinguishable from an empty socket.
-func isBlocking(f *os.File) bool {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return false
-	}
-	blocking := false
-	sc.Control(func(fd uintptr) {
-		flags, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
-		blocking = err == nil && flags&unix.O_NONBLOCK == 0
-	})
-	return blocking
-}
-
 func spliceToPipe(dst *os.File, src syscall.Conn) (int64, error) {
 	srcRaw, err := src.SyscallConn()
 	if err != nil {
@@ -173,39 +158,68 @@ func spliceToPipe(dst *os.File, src syscall.Conn) (int64, error) {
 	var total int64
 	var spliceErr error
 	eof := false
-	readErr := srcRaw.Read(func(sfd uintptr) bool {
-		socketEmpty := false
-		dstRaw.Control(func(dfd uintptr) {
-			for {
-				// No SPLICE_F_NONBLOCK: a full pipe blocks this thread
-				// until the reader makes room, as write(2) to it would;
-				// the socket's O_NONBLOCK makes an empty socket EAGAIN.
-				n, err := syscall.Splice(int(sfd), nil, int(dfd), nil, spliceChunk, unix.SPLICE_F_MOVE)
-				switch {
-				case n > 0:
-					total += n
-				case err == syscall.EINTR:
-				case n == 0 && err == nil:
-					eof = true
-					return
-				case err == syscall.EAGAIN:
-					socketEmpty = true
-					return
-				default:
-					spliceErr = os.NewSyscallError("splice", err)
-					return
+	for !eof && spliceErr == nil {
+		pipeFull := false
+		readErr := srcRaw.Read(func(sfd uintptr) bool {
+			socketEmpty := false
+			dstRaw.Control(func(dfd uintptr) {
+				for {
+					n, err := syscall.Splice(int(sfd), nil, int(dfd), nil, spliceChunk, spliceFlags)
+					switch {
+					case n > 0:
+						total += n
+					case err == syscall.EINTR:
+					case n == 0 && err == nil:
+						eof = true
+						return
+					case err == syscall.EAGAIN:
+						// An empty socket waits in the poller; otherwise
+						// the pipe is full, or data came just now.
+						if socketIsEmpty(sfd) {
+							socketEmpty = true
+						} else {
+							pipeFull = true
+						}
+						return
+					default:
+						spliceErr = os.NewSyscallError("splice", err)
+						return
+					}
 				}
-			}
+			})
+			return !socketEmpty
 		})
-		return !socketEmpty
-	})
-	switch {
-	case spliceErr != nil:
-		return total, spliceErr
-	case readErr != nil:
-		return total, readErr
-	case !eof:
-		return total, errors.New("splice stopped early")
+		if readErr != nil && spliceErr == nil {
+			return total, readErr
+		}
+		if pipeFull {
+			// Wait for room outside the socket's callback: a blocking
+			// wait there would hold the socket, and Close would wait
+			// for it. stdout is not in the poller, so poll(2) it.
+			if err := waitWritable(dstRaw); err != nil {
+				return total, err
+			}
+		}
 	}
-	return total, nil
+	return total, spliceErr
+}
+
+// socketIsEmpty reports whether a socket has no bytes to read.
+func socketIsEmpty(fd uintptr) bool {
+	n, err := unix.IoctlGetInt(int(fd), unix.SIOCINQ)
+	return err != nil || n == 0
+}
+
+// waitWritable blocks until the descriptor behind raw can be written.
+func waitWritable(raw syscall.RawConn) error {
+	var perr error
+	raw.Control(func(fd uintptr) {
+		for {
+			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+			if _, perr = unix.Poll(fds, -1); perr != unix.EINTR {
+				return
+			}
+		}
+	})
+	return perr
 }
