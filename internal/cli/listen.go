@@ -237,13 +237,13 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 	}
 	wg.Wait()
 	e.announceClient(winner.from)
+	e.log.Record(winner.data)
+	e.stdout.Write(winner.data)
 	conn, ok := winner.pc.(net.Conn)
 	if !ok || transport.ConnectPacket(winner.pc, winner.from) != nil {
 		winner.pc.Close()
 		return fmt.Errorf("cannot reply to %v", winner.from)
 	}
-	e.log.Record(winner.data)
-	e.stdout.Write(winner.data)
 	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
 	return listenSessionError(ignoreCancel(err))
 }
