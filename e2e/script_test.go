@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,18 +55,8 @@ func cmdFreeport(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 2 {
 		network = args[1]
 	}
-	var port int
-	if network == "udp" {
-		pc, err := net.ListenPacket("udp", testnet.Addr(v4, 0))
-		ts.Check(err)
-		port = testnet.Port(pc.LocalAddr())
-		pc.Close()
-	} else {
-		ln, err := net.Listen("tcp", testnet.Addr(v4, 0))
-		ts.Check(err)
-		port = testnet.Port(ln.Addr())
-		ln.Close()
-	}
+	port, err := testnet.PickPort(network, v4)
+	ts.Check(err)
 	ts.Setenv(args[0], strconv.Itoa(port))
 }
 

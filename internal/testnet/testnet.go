@@ -9,10 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -65,35 +67,61 @@ func Addr(host string, port int) string {
 }
 
 // FreePort returns a port that was free on host ("127.0.0.1" or "::1") for
-// the network ("tcp" or "udp") a moment ago. Another process may take it
-// before the caller binds it; tests accept that small risk.
+// the network ("tcp" or "udp") a moment ago. It picks at random below the
+// kernel's ephemeral range, so the clients of concurrent tests (which take
+// their local ports from that range) cannot take it before the caller binds
+// it; another test picking the same port is the small remaining risk.
 func FreePort(t testing.TB, network, host string) int {
 	t.Helper()
-	port, err := freePort(network, host)
+	port, err := PickPort(network, host)
 	if err != nil {
-		t.Fatalf("finding a free %s port on %s: %v", network, host, err)
+		t.Fatal(err)
 	}
 	return port
 }
 
-func freePort(network, host string) (int, error) {
+// PickPort is FreePort for callers without a testing.TB.
+func PickPort(network, host string) (int, error) {
+	for range 200 {
+		port := candidatePort()
+		if bindable(network, host, port) {
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("no free %s port on %s after 200 tries", network, host)
+}
+
+// candidatePort is a random port in the 8,000 below the ephemeral range.
+func candidatePort() int {
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 9024 {
+				low = n
+			}
+		}
+	}
+	return low - 8000 + rand.IntN(8000)
+}
+
+func bindable(network, host string, port int) bool {
 	switch network {
 	case "tcp", "tcp4", "tcp6":
-		ln, err := net.Listen("tcp", Addr(host, 0))
+		ln, err := net.Listen("tcp", Addr(host, port))
 		if err != nil {
-			return 0, err
+			return false
 		}
-		defer ln.Close()
-		return ln.Addr().(*net.TCPAddr).Port, nil
+		ln.Close()
+		return true
 	case "udp", "udp4", "udp6":
-		pc, err := net.ListenPacket("udp", Addr(host, 0))
+		pc, err := net.ListenPacket("udp", Addr(host, port))
 		if err != nil {
-			return 0, err
+			return false
 		}
-		defer pc.Close()
-		return pc.LocalAddr().(*net.UDPAddr).Port, nil
+		pc.Close()
+		return true
 	}
-	return 0, fmt.Errorf("unknown network %q", network)
+	return false
 }
 
 // FreePortDual returns a port that was free on both 127.0.0.1 and ::1 (on
@@ -104,16 +132,12 @@ func FreePortDual(t testing.TB, network string) int {
 	if !HasIPv6() {
 		return FreePort(t, network, IPv4)
 	}
-	for range 50 {
-		port, err := freePort(network, "::")
-		if err != nil {
-			t.Fatalf("finding a free %s port: %v", network, err)
-		}
-		if PortFree(network, port) {
+	for range 200 {
+		if port := candidatePort(); PortFree(network, port) {
 			return port
 		}
 	}
-	t.Fatalf("no %s port free on both families after 50 tries", network)
+	t.Fatalf("no %s port free on both families after 200 tries", network)
 	return 0
 }
 

@@ -50,10 +50,24 @@ func bindAddrs(ctx context.Context, o ListenOptions) ([]netip.Addr, error) {
 	return []netip.Addr{netip.IPv6Unspecified(), netip.IPv4Unspecified()}, nil
 }
 
+// portZeroTries bounds how often a dual-stack bind on port 0 starts again
+// when the port the kernel gave the first socket is taken for the second.
+const portZeroTries = 8
+
 // Listen binds the stream listeners for o. With no host it binds both
 // families, skipping IPv6 where the system has none; with port 0 the second
-// socket takes the port the kernel gave the first.
+// socket takes the port the kernel gave the first (and, should another
+// socket hold that port on the other family, both start again).
 func Listen(ctx context.Context, o ListenOptions) ([]net.Listener, error) {
+	for try := 1; ; try++ {
+		lns, err := listenOnce(ctx, o)
+		if o.Port != 0 || try == portZeroTries || !errors.Is(err, syscall.EADDRINUSE) {
+			return lns, err
+		}
+	}
+}
+
+func listenOnce(ctx context.Context, o ListenOptions) ([]net.Listener, error) {
 	if o.Network == "unix" {
 		lc := listenConfig()
 		ln, err := lc.Listen(ctx, "unix", o.Host)
@@ -87,6 +101,15 @@ func Listen(ctx context.Context, o ListenOptions) ([]net.Listener, error) {
 
 // ListenPacket binds the datagram sockets for o, as Listen does for streams.
 func ListenPacket(ctx context.Context, o ListenOptions) ([]net.PacketConn, error) {
+	for try := 1; ; try++ {
+		pcs, err := listenPacketOnce(ctx, o)
+		if o.Port != 0 || try == portZeroTries || !errors.Is(err, syscall.EADDRINUSE) {
+			return pcs, err
+		}
+	}
+}
+
+func listenPacketOnce(ctx context.Context, o ListenOptions) ([]net.PacketConn, error) {
 	if o.Network == "unixgram" {
 		c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: o.Host, Net: "unixgram"})
 		if err != nil {

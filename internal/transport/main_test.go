@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"gnc/internal/testnet"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -52,13 +54,12 @@ func listenTCP(t testing.TB, network, addr string) *net.TCPListener {
 // closedPort returns a loopback TCP port nobody listens on (a moment ago).
 func closedPort(t testing.TB, network, addr string) int {
 	t.Helper()
-	ln, err := net.Listen(network, addr)
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	return port
+	// Below the ephemeral range, so no concurrent client takes it first.
+	return testnet.FreePort(t, network, host)
 }
 
 // socketDir is a short temporary directory for Unix socket paths (which are
