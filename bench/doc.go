@@ -1,8 +1,10 @@
 // Command bench measures gnc against ncat, socat and nc.openbsd on the
-// loopback interface (127.0.0.1 only) and prints markdown tables for
-// docs/benchmarks.md: bulk throughput and CPU per GiB of one TCP connection,
-// and the connection rate of a keep-open listener. Go programs in this
-// process generate and sink the load.
+// loopback interface (127.0.0.1, and 127.0.0.x as source addresses of the
+// broker scale run) and prints markdown tables for docs/benchmarks.md: bulk
+// throughput and CPU per GiB of one TCP connection, the connection rate of a
+// keep-open listener, and --broker fan-out, stalled-member and scale runs
+// against ncat. Go programs in this process, and for the scale run in
+// copies of it started with a hidden subcommand, generate and sink the load.
 //
 // Typical usage, from the module root:
 //

@@ -39,6 +39,10 @@ type config struct {
 	only    *regexp.Regexp // selects "case/tool"; nil: all
 	timeout time.Duration  // per run; 0: from size or conns
 	args    []string
+
+	brokerTime time.Duration // per broker fan-out run
+	stallTime  time.Duration // per stalled-member run
+	members    int           // idle members in the broker scale run
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -51,14 +55,20 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.runs, "runs", 1, "runs per figure; the fastest is kept")
 	only := fs.String("only", "", "run only case/tool pairs matching this regexp, e.g. 'both|conn', '/gnc$'")
 	fs.DurationVar(&cfg.timeout, "timeout", 0, "limit per run (default: from -size or -conns)")
-	quick := fs.Bool("quick", false, "smoke run: -size 64MiB -conns 500 unless given")
+	fs.DurationVar(&cfg.brokerTime, "broker-time", 5*time.Second, "sending time per broker fan-out run")
+	fs.DurationVar(&cfg.stallTime, "stall-time", 10*time.Second, "sending time per stalled-member run")
+	fs.IntVar(&cfg.members, "members", fdLimit()-50, "idle members in the broker scale run")
+	quick := fs.Bool("quick", false, "smoke run: -size 64MiB -conns 500 -broker-time 1s -stall-time 2s -members 2000 unless given")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./bench [flags]\n\ncases: ")
 		for _, c := range bulkCases {
 			fmt.Fprintf(stderr, "%s ", c.id)
 		}
-		fmt.Fprintf(stderr, "%s %s %s\ntools: gnc ncat socat nc.openbsd (go for kernel)\n\n",
-			kernelCase.id, connCases[0].id, connCases[1].id)
+		fmt.Fprintf(stderr, "%s %s %s ", kernelCase.id, connCases[0].id, connCases[1].id)
+		for _, c := range fanoutCases {
+			fmt.Fprintf(stderr, "%s ", c.id)
+		}
+		fmt.Fprintf(stderr, "stall scale\ntools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker)\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +85,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if *quick && !set["conns"] {
 		cfg.conns = 500
 	}
+	if *quick && !set["broker-time"] {
+		cfg.brokerTime = time.Second
+	}
+	if *quick && !set["stall-time"] {
+		cfg.stallTime = 2 * time.Second
+	}
+	if *quick && !set["members"] {
+		cfg.members = 2000
+	}
 	var err error
 	if cfg.size, err = parseSize(*size); err != nil {
 		return cfg, fmt.Errorf("-size: %w", err)
@@ -84,8 +103,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			return cfg, fmt.Errorf("-only: %w", err)
 		}
 	}
-	if cfg.conns < 1 || cfg.runs < 1 {
-		return cfg, errors.New("-conns and -runs must be at least 1")
+	if cfg.conns < 1 || cfg.runs < 1 || cfg.members < 1 {
+		return cfg, errors.New("-conns, -runs and -members must be at least 1")
+	}
+	if cfg.brokerTime <= 0 || cfg.stallTime <= 0 {
+		return cfg, errors.New("-broker-time and -stall-time must be positive")
 	}
 	return cfg, nil
 }
@@ -123,6 +145,9 @@ func sizeText(n int64) string {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == scaleClientCmd {
+		return scaleClient(ctx, args[1:], stdout)
+	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -145,9 +170,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	conn := b.connRate(ctx)
+	broker := b.brokerTables(ctx)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b.report(ctx, stdout, []*table{tput, cpu, conn}, kernel)
+	b.report(ctx, stdout, append([]*table{tput, cpu, conn}, broker...), kernel)
 	return nil
 }

@@ -12,14 +12,22 @@ import (
 const everyPeer = "*"
 
 // A goal is one target for gnc in a row: gnc ÷ peer at least ratio, or
-// below ratio when lower is better.
+// below ratio when lower is better. An absolute goal compares gnc's figure
+// itself with ratio (at most ratio when lower is better) and has no peer.
 type goal struct {
 	peer  string // a column name or everyPeer
 	ratio float64
 	lower bool
+	abs   bool
 }
 
 func (g goal) String() string {
+	switch {
+	case g.abs && g.lower:
+		return fmt.Sprintf("≤ %g", g.ratio)
+	case g.abs:
+		return fmt.Sprintf("≥ %g", g.ratio)
+	}
 	peer := g.peer
 	if peer == everyPeer {
 		peer = "every peer"
@@ -124,6 +132,11 @@ func (t *table) verdict(r row) string {
 	checked, pass := false, true
 	var unchecked []string
 	for _, g := range r.goals {
+		if g.abs {
+			checked = true
+			pass = pass && (g.lower && gnc.value <= g.ratio || !g.lower && gnc.value >= g.ratio)
+			continue
+		}
 		peers := []string{g.peer}
 		if g.peer == everyPeer {
 			peers = t.tools[1:]

@@ -51,6 +51,59 @@ func TestTableMarkdown(t *testing.T) {
 	}
 }
 
+func TestTableAbsoluteGoals(t *testing.T) {
+	tab := &table{
+		title:  "Scale",
+		tools:  []string{"gnc", "ncat"},
+		format: func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) },
+	}
+	tab.add(row{
+		name:  "members",
+		cells: map[string]cell{"gnc": {value: 19950, ok: true}, "ncat": {note: "aborts at 1,019"}},
+		goals: []goal{{ratio: 19000, abs: true}},
+	})
+	tab.add(row{
+		name:  "KiB per member",
+		cells: map[string]cell{"gnc": {value: 10.5, ok: true}, "ncat": {note: "—"}},
+		goals: []goal{{ratio: 10, abs: true, lower: true}},
+	})
+	var b strings.Builder
+	tab.markdown(&b)
+	want := `### Scale
+
+| case | gnc | ncat | target | result |
+|---|--:|--:|---|---|
+| members | 19950 | aborts at 1,019 | ≥ 19000 | PASS |
+| KiB per member | 10.5 | — | ≤ 10 | FAIL |
+
+`
+	if got := b.String(); got != want {
+		t.Errorf("markdown:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 19950: "19,950", 1234567: "1,234,567"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestLineRoundTrip(t *testing.T) {
+	l := make([]byte, lineLen)
+	makeLine(l, kindData, 0x1234, 987654321)
+	if l[0] != kindData || l[lineLen-1] != '\n' || len(l) != 64 {
+		t.Fatalf("line %q", l)
+	}
+	if seq, ok := parseHex(l[1:17]); !ok || seq != 0x1234 {
+		t.Errorf("seq = %x, %v", seq, ok)
+	}
+	if sent, ok := parseHex(l[18:34]); !ok || sent != 987654321 {
+		t.Errorf("sent = %d, %v", sent, ok)
+	}
+}
+
 func TestParseSize(t *testing.T) {
 	for _, tc := range []struct {
 		in   string

@@ -85,7 +85,9 @@ type Hub struct {
 }
 
 // member is one participant: a client connection, or the listener, whose
-// stdin speaks and (in chat) whose stdout receives.
+// stdin speaks and (in chat) whose stdout receives. An idle member costs
+// little: its reader waits on a small buffer, and its writer runs only
+// while its queue holds something.
 type member struct {
 	conn     net.Conn      // a stream client; nil for the listener and UDP peers
 	out      io.Writer     // where the writer writes; nil receives nothing
@@ -105,8 +107,10 @@ type member struct {
 	name string
 	left bool
 
+	hub *Hub // starts the writer
+
 	mu           sync.Mutex
-	cond         sync.Cond // signalled when q grows or the member goes
+	writing      bool // a writeLoop runs: from the first enqueue until q is drained or m goes
 	q            [][]byte
 	queued       int           // bytes in q and in the writer's current batch
 	lastProgress time.Time     // last drain, or when q became non-empty
@@ -134,8 +138,8 @@ func New(stdout io.Writer, o Options) *Hub {
 		h.lowFree = 1
 		if stdout != nil {
 			l.out = stdout
+			l.hub = h
 			h.members = []*member{l}
-			h.wg.Go(func() { h.writeLoop(l) })
 		}
 	}
 	return h
@@ -143,7 +147,6 @@ func New(stdout io.Writer, o Options) *Hub {
 
 func newMember(c net.Conn) *member {
 	m := &member{conn: c, client: c != nil, goneCh: make(chan struct{})}
-	m.cond.L = &m.mu
 	now := time.Now().UnixNano()
 	m.lastIO.Store(now)
 	m.lastMsg.Store(now)
@@ -200,6 +203,7 @@ func (h *Hub) add(m *member, max int) bool {
 		return false
 	}
 	h.clients++
+	m.hub = h
 	others := h.audience()
 	h.members = append(slices.Clip(h.members), m)
 	if h.o.Chat {
@@ -211,7 +215,6 @@ func (h *Hub) add(m *member, max int) bool {
 		}
 		h.announce(others, []byte(joined))
 	}
-	h.wg.Go(func() { h.writeLoop(m) })
 	if m.conn != nil && !h.o.SendOnly { // --send-only never reads; a member stays until a write to it fails
 		h.wg.Go(func() { h.readLoop(m) })
 	}
@@ -360,11 +363,13 @@ func (h *Hub) readLoop(m *member) {
 		}
 		h.leave(m, leftNormally)
 	}()
-	buf := make([]byte, MaxLine)
+	var rb readBuffer
+	defer rb.release()
 	for {
 		if h.o.IdleTimeout > 0 {
 			m.conn.SetReadDeadline(time.Unix(0, m.lastIO.Load()).Add(h.o.IdleTimeout))
 		}
+		buf := rb.next()
 		n, err := m.conn.Read(buf)
 		if n > 0 {
 			now := time.Now().UnixNano()
@@ -376,6 +381,7 @@ func (h *Hub) readLoop(m *member) {
 				time.Sleep(h.o.Delay)
 			}
 		}
+		rb.filled(n) // after buf[:n] is used: it may go back to the pool
 		if err == nil {
 			continue
 		}

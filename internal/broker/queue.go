@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// enqueue adds msg to m's queue and reports whether the queue is now over
-// bound. A gone member ignores it.
+// enqueue adds msg to m's queue, starts m's writer if it is not running,
+// and reports whether the queue is now over bound. A gone member ignores
+// it.
 func (m *member) enqueue(msg []byte, bound int) bool {
 	if m.out == nil {
 		return false
@@ -21,7 +22,10 @@ func (m *member) enqueue(msg []byte, bound int) bool {
 	}
 	m.q = append(m.q, msg)
 	m.queued += len(msg)
-	m.cond.Signal()
+	if !m.writing {
+		m.writing = true
+		m.hub.wg.Go(func() { m.hub.writeLoop(m) })
+	}
 	return m.queued > bound
 }
 
@@ -40,7 +44,6 @@ func (m *member) shutdown() {
 		close(m.progress)
 		m.progress = nil
 	}
-	m.cond.Broadcast()
 	m.mu.Unlock()
 	if m.conn != nil {
 		m.conn.Close()
@@ -95,15 +98,15 @@ func (h *Hub) waitDrained(m *member) {
 	}
 }
 
-// writeLoop is m's writer: it writes m's queue in batches until m goes.
+// writeLoop is m's writer: it writes m's queue in batches until the queue
+// is empty or m goes. enqueue starts it again when there is more.
 func (h *Hub) writeLoop(m *member) {
 	var batch [][]byte
 	for {
 		m.mu.Lock()
-		for len(m.q) == 0 && !m.gone {
-			m.cond.Wait()
-		}
-		if m.gone {
+		if len(m.q) == 0 || m.gone {
+			m.writing = false
+			m.q = nil // an idle member keeps no array
 			m.mu.Unlock()
 			return
 		}
@@ -116,9 +119,6 @@ func (h *Hub) writeLoop(m *member) {
 		rest := copy(m.q, m.q[k:])
 		clear(m.q[rest:])
 		m.q = m.q[:rest]
-		if rest == 0 && cap(m.q) > 64 {
-			m.q = nil // an idle member keeps no large array
-		}
 		m.mu.Unlock()
 
 		var err error
