@@ -29,7 +29,7 @@ const DefaultBuffer = 1 << 20
 
 // DefaultGrace is how long a member whose queue is over its bound may go
 // without draining any of it before it is disconnected as too slow.
-const DefaultGrace = time.Second
+const DefaultGrace = 500 * time.Millisecond
 
 // maxBatch caps one write of a member's writer, so a member that drains
 // slowly but steadily shows progress well within the grace period.
