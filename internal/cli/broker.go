@@ -72,33 +72,10 @@ func (e *env) serveBroker(ctx context.Context) error {
 			})
 		})
 	}
-	err = e.brokerStdinThenWait(ctx, hub)
+	// As with ncat's broker, the clients stay open at stdin EOF.
+	err = e.runStdinThenWait(ctx, hub.RunStdin)
 	cancel()
 	wg.Wait()
 	closeHub(signalled, hub)
 	return err
-}
-
-// brokerStdinThenWait feeds stdin to the room, then keeps the server up
-// until ctx ends or, after stdin EOF, until --send-only or -q end it. As
-// with ncat's broker, the clients stay open at stdin EOF.
-func (e *env) brokerStdinThenWait(ctx context.Context, hub *broker.Hub) error {
-	if err := e.feedStdin(ctx, hub.RunStdin); err != nil {
-		return ignoreCancel(err)
-	}
-	switch q := e.cfg.QuitAfterEOF; {
-	case e.cfg.SendOnly, q == 0:
-		return nil
-	case q > 0:
-		t := newTimer(q)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return nil
-		case <-ctx.Done():
-			return ignoreCancel(ctx.Err())
-		}
-	}
-	<-ctx.Done()
-	return ignoreCancel(ctx.Err())
 }

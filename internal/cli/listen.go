@@ -154,7 +154,7 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
 			})
 		})
 	}
-	err := e.runStdinThenWait(ctx, hub)
+	err := e.runStdinThenWait(ctx, hub.RunStdin)
 	cancel()
 	wg.Wait()
 	closeHub(signalled, hub)
@@ -164,11 +164,11 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
 	return err
 }
 
-// runStdinThenWait feeds stdin to the hub's members and then keeps the
-// server up until ctx ends, or, after stdin EOF, until --send-only or -q
-// end it.
-func (e *env) runStdinThenWait(ctx context.Context, hub *relay.Hub) error {
-	if err := e.feedStdin(ctx, hub.RunStdin); err != nil {
+// runStdinThenWait feeds stdin to a server's clients with run (a hub's
+// RunStdin) and then keeps the server up until ctx ends, or, after stdin
+// EOF, until --send-only or -q end it.
+func (e *env) runStdinThenWait(ctx context.Context, run func(context.Context, io.Reader) error) error {
+	if err := e.feedStdin(ctx, run); err != nil {
 		return ignoreCancel(err)
 	}
 	switch q := e.cfg.QuitAfterEOF; {
@@ -271,7 +271,7 @@ func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
 			})
 		})
 	}
-	err := e.runStdinThenWait(ctx, hub)
+	err := e.runStdinThenWait(ctx, hub.RunStdin)
 	cancel()
 	wg.Wait()
 	closeHub(signalled, hub)
