@@ -5,7 +5,6 @@ package e2e
 import (
 	"errors"
 	"io"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -118,22 +117,8 @@ func TestHelpAndVersion(t *testing.T) {
 // status 2 (not a silent death by SIGPIPE).
 func TestStdoutClosed(t *testing.T) {
 	t.Parallel()
-	ln, port := listenTCP(t, v4)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		chunk := make([]byte, 64<<10)
-		for {
-			if _, err := c.Write(chunk); err != nil {
-				return
-			}
-		}
-	}()
-	cmd := exec.CommandContext(t.Context(), gncBin, v4, itoa(port))
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	port := floodServer(t)
+	cmd := gncCmd(t, v4, itoa(port))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,27 @@ func gncCmd(t *testing.T, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// floodServer accepts one connection on 127.0.0.1 and writes to it until
+// the write fails; it returns the port.
+func floodServer(t *testing.T) int {
+	t.Helper()
+	ln, port := listenTCP(t, v4)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		chunk := make([]byte, 64<<10)
+		for {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	return port
+}
+
 // TestStdinModeUntouched checks that gnc never puts the stdin it inherits
 // into non-blocking mode: that flag belongs to the open file description,
 // which a terminal shares with stdout and a pipe with other readers.
@@ -85,20 +106,7 @@ func fcntlFlags(f *os.File) (int, error) {
 // stdout is a pipe nobody reads, as it ends ncat.
 func TestSignalWhileStdoutBlocked(t *testing.T) {
 	t.Parallel()
-	ln, port := listenTCP(t, v4)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		chunk := make([]byte, 64<<10)
-		for {
-			if _, err := c.Write(chunk); err != nil {
-				return
-			}
-		}
-	}()
+	port := floodServer(t)
 	inR, inW, _ := os.Pipe()
 	defer inW.Close()
 	outR, outW, _ := os.Pipe()

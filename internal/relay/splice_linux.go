@@ -45,12 +45,18 @@ func isPipe(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeNamedPipe != 0
 }
 
-func spliceFromPipe(dst syscall.Conn, src *os.File) (int64, error) {
+// rawConns gives the raw descriptors of both ends of a splice.
+func rawConns(src, dst syscall.Conn) (syscall.RawConn, syscall.RawConn, error) {
 	srcRaw, err := src.SyscallConn()
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
 	dstRaw, err := dst.SyscallConn()
+	return srcRaw, dstRaw, err
+}
+
+func spliceFromPipe(dst syscall.Conn, src *os.File) (int64, error) {
+	srcRaw, dstRaw, err := rawConns(src, dst)
 	if err != nil {
 		return 0, err
 	}
@@ -147,11 +153,7 @@ func isStreamSocket(c net.Conn) bool {
 }
 
 func spliceToPipe(dst *os.File, src syscall.Conn) (int64, error) {
-	srcRaw, err := src.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	dstRaw, err := dst.SyscallConn()
+	srcRaw, dstRaw, err := rawConns(src, dst)
 	if err != nil {
 		return 0, err
 	}
