@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"syscall"
 	"testing"
@@ -63,10 +64,10 @@ func TestBulkKeepOpen(t *testing.T) {
 	if code := send.waitFor(bulkBound); code != 0 {
 		t.Fatalf("sender exited %d\n%s", code, send.dump())
 	}
-	deadline := time.Now().Add(waitTimeout)
-	for sink.Count() < bulkSize && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // the last bytes are on their way through the stdout pipe
-	}
+	// The last bytes may still be on their way through the stdout pipe.
+	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
+	defer cancel()
+	sink.WaitFor(ctx, bulkSize)
 	t.Logf("1 GiB through -k in %v", time.Since(start).Round(time.Millisecond))
 	recv.requireRunning("-k never exits by itself")
 	compareSums(t, src, sink)

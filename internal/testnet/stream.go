@@ -1,11 +1,13 @@
 package testnet
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"hash"
 	"io"
 	"math/rand/v2"
+	"sync"
 )
 
 // Stream is a deterministic pseudo-random byte stream of a fixed length, for
@@ -44,37 +46,57 @@ func (s *Stream) Read(p []byte) (int, error) {
 func (s *Stream) Sum() []byte { return s.sum.Sum(nil) }
 
 // HashWriter counts and hashes (SHA-256) what is written to it; it is safe
-// for one writer and concurrent readers of Count.
+// for one writer and concurrent readers.
 type HashWriter struct {
-	sum   hash.Hash
-	count chan int64 // holds the running count; a channel keeps it race-free
+	mu      sync.Mutex
+	sum     hash.Hash
+	count   int64
+	changed chan struct{} // closed and replaced at every write
 }
 
 // NewHashWriter returns an empty HashWriter.
 func NewHashWriter() *HashWriter {
-	c := make(chan int64, 1)
-	c <- 0
-	return &HashWriter{sum: sha256.New(), count: c}
+	return &HashWriter{sum: sha256.New(), changed: make(chan struct{})}
 }
 
 // Write hashes p.
 func (h *HashWriter) Write(p []byte) (int, error) {
-	n := <-h.count
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.sum.Write(p)
-	h.count <- n + int64(len(p))
+	h.count += int64(len(p))
+	close(h.changed)
+	h.changed = make(chan struct{})
 	return len(p), nil
 }
 
 // Count returns how many bytes have been written.
 func (h *HashWriter) Count() int64 {
-	n := <-h.count
-	h.count <- n
-	return n
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.count
+}
+
+// WaitFor waits until at least n bytes have been written, or ctx ends.
+func (h *HashWriter) WaitFor(ctx context.Context, n int64) error {
+	for {
+		h.mu.Lock()
+		count, changed := h.count, h.changed
+		h.mu.Unlock()
+		if count >= n {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Sum returns the SHA-256 of everything written so far.
 func (h *HashWriter) Sum() []byte {
-	n := <-h.count
-	defer func() { h.count <- n }()
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	return h.sum.Sum(nil)
 }
