@@ -44,6 +44,19 @@ type Config struct {
 	BrokerBuffer int
 	ZeroIO       bool
 
+	// ProxyAddr is --proxy as given (host, host:port or [v6]:port); "" is
+	// no proxy. ProxyType is the client's proxy protocol with --proxy, or
+	// the proxy server to run with -l ("http", "socks4", "socks5"); "" when
+	// neither applies.
+	ProxyAddr string
+	ProxyType string
+	// ProxyAuth is --proxy-auth ("user[:pass]"); the NCAT_PROXY_AUTH
+	// environment variable is consulted by the mode, not the parser.
+	ProxyAuth string
+	// ProxyDNS is where a proxied destination is resolved: "local",
+	// "remote", "both" or "none" (--proxy-dns; default "remote").
+	ProxyDNS string
+
 	CRLF       bool
 	Telnet     bool
 	SendOnly   bool
@@ -70,5 +83,6 @@ func DefaultConfig() Config {
 		QuitAfterEOF:   -1,
 		MaxConns:       100,
 		BrokerBuffer:   1 << 20,
+		ProxyDNS:       "remote",
 	}
 }

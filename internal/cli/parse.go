@@ -32,10 +32,6 @@ var pendingOptions = []struct{ name, short, arg, what string }{
 	{"denyfile", "", "file", "access control (--denyfile)"},
 	{"allow", "", "hosts", "access control (--allow)"},
 	{"allowfile", "", "file", "access control (--allowfile)"},
-	{"proxy", "", "addr[:port]", "--proxy"},
-	{"proxy-type", "", "type", "--proxy-type"},
-	{"proxy-auth", "", "auth", "--proxy-auth"},
-	{"proxy-dns", "", "type", "--proxy-dns"},
 	{"ssl", "", "", "TLS (--ssl)"},
 	{"ssl-cert", "", "file", "TLS (--ssl-cert)"},
 	{"ssl-key", "", "file", "TLS (--ssl-key)"},
@@ -126,9 +122,11 @@ func newFlagSet(r *rawOptions) *pflag.FlagSet {
 	fs.CountVarP(&c.Verbose, "verbose", "v", "")
 	fs.VarP(timeValue{"-w timeout", &c.ConnectTimeout}, "wait", "w", "")
 	fs.BoolVarP(&c.NoDNS, "nodns", "n", false, "")
-	for _, n := range []string{"proxy", "proxy-type", "proxy-auth", "proxy-dns", "nsock-engine"} {
-		placeholder(n)
-	}
+	fs.VarP(textValue{"--proxy", &c.ProxyAddr}, "proxy", "", "")
+	fs.VarP(textValue{"--proxy-type", &c.ProxyType}, "proxy-type", "", "")
+	fs.VarP(textValue{"--proxy-auth", &c.ProxyAuth}, "proxy-auth", "", "")
+	fs.VarP(proxyDNSValue{&c.ProxyDNS}, "proxy-dns", "", "")
+	placeholder("nsock-engine")
 	fs.BoolVar(&c.Test, "test", false, "")
 	fs.Var(sizeValue{"--broker-buffer", &c.BrokerBuffer}, "broker-buffer", "")
 	for _, o := range pendingOptions {
@@ -211,8 +209,12 @@ func (r *rawOptions) config(args []string) (Config, error) {
 	if err := r.checkCombinations(&c); err != nil {
 		return Config{}, err
 	}
+	if err := checkProxy(&c); err != nil {
+		return Config{}, err
+	}
 	var err error
 	if c.Listen {
+		c.Port = proxyServerPort(c.ProxyType, c.Port)
 		err = c.listenPositionals(args, r.sourcePort)
 	} else {
 		c.SourcePort = r.sourcePort

@@ -371,6 +371,40 @@ func parseCases() []parseCase {
 		{name: "refused before combination errors", args: []string{"-l", "-z", "-g", "x"}, err: "-g (loose source routing) is not supported: IPv4 source routing is obsolete and dropped by routers."},
 	}
 
+	// ---- proxy client and proxy server options ----
+	proxyClient := func(addr, typ, auth, dns string) func(*Config) {
+		return func(c *Config) {
+			c.Host, c.Port = "h", 1
+			c.ProxyAddr, c.ProxyType, c.ProxyAuth, c.ProxyDNS = addr, typ, auth, dns
+		}
+	}
+	proxyServer := func(typ, auth string, port int) func(*Config) {
+		return func(c *Config) {
+			c.Listen, c.Port, c.ProxyType, c.ProxyAuth = true, port, typ, auth
+		}
+	}
+	cases = append(cases, []parseCase{
+		{name: "proxy default type http", args: []string{"--proxy", "p:3128", "h", "1"}, want: proxyClient("p:3128", "http", "", "remote")},
+		{name: "proxy socks5 with auth and dns", args: []string{"--proxy=[::1]:1080", "--proxy-type", "socks5", "--proxy-auth", "u:p", "--proxy-dns", "local", "h", "1"}, want: proxyClient("[::1]:1080", "socks5", "u:p", "local")},
+		{name: "proxy socks4 dns none", args: []string{"--proxy", "p", "--proxy-type=socks4", "--proxy-dns=none", "h", "1"}, want: proxyClient("p", "socks4", "", "none")},
+		{name: "proxy dns both", args: []string{"--proxy", "p", "--proxy-dns", "both", "h", "1"}, want: proxyClient("p", "http", "", "both")},
+		{name: "proxy-type without proxy", args: []string{"--proxy-type", "socks5", "h", "1"}, err: "Proxy type (--proxy-type) specified without proxy address (--proxy). QUITTING."},
+		{name: "proxy-type unknown", args: []string{"--proxy", "p", "--proxy-type", "ftp", "h", "1"}, err: `Invalid proxy type "ftp". QUITTING.`},
+		{name: "proxy-dns unknown", args: []string{"--proxy", "p", "--proxy-dns", "dns", "h", "1"}, err: "Invalid proxy DNS type."},
+		{name: "proxy empty", args: []string{"--proxy", "", "h", "1"}, err: "--proxy needs a non-empty value. QUITTING."},
+		{name: "proxy with udp", args: []string{"--proxy", "p", "-u", "h", "1"}, err: "UDP mode does not support proxy connections. QUITTING."},
+		{name: "proxy with unix", args: []string{"--proxy", "p", "-U", "/tmp/s"}, err: "Proxy connections are not supported with Unix domain sockets (-U). QUITTING."},
+		{name: "proxy with listen", args: []string{"-l", "--proxy", "p"}, err: "Invalid option combination: --proxy and -l. QUITTING."},
+		{name: "http proxy server default port", args: []string{"-l", "--proxy-type", "http"}, want: proxyServer("http", "", 3128)},
+		{name: "socks5 proxy server default port", args: []string{"-l", "--proxy-type", "socks5", "--proxy-auth", "u:p"}, want: proxyServer("socks5", "u:p", 1080)},
+		{name: "http proxy server given port", args: []string{"-l", "--proxy-type", "http", "8080"}, want: proxyServer("http", "", 8080)},
+		{name: "http proxy server -p port", args: []string{"-l", "-p", "8080", "--proxy-type", "http"}, want: proxyServer("http", "", 8080)},
+		{name: "socks4 proxy server", args: []string{"-l", "--proxy-type", "socks4"}, err: `Invalid proxy type "socks4"; gnc proxy server only supports "http" and "socks5". QUITTING.`},
+		{name: "listen proxy-auth without type", args: []string{"-l", "--proxy-auth", "u:p"}, err: "--proxy-auth with -l needs --proxy-type http or socks5. QUITTING."},
+		{name: "proxy server udp", args: []string{"-l", "-u", "--proxy-type", "http"}, err: "The proxy server needs TCP: it cannot be used with -u or -U. QUITTING."},
+		{name: "proxy server broker", args: []string{"--broker", "--proxy-type", "http"}, err: "Invalid option combination: --proxy-type and --broker/--chat. QUITTING."},
+	}...)
+
 	// ---- not yet supported: each takes its argument, so the host and
 	// port after it are not mistaken for extra positionals ----
 	pending := []struct {
@@ -387,10 +421,6 @@ func parseCases() []parseCase {
 		{[]string{"--allowfile", "f"}, "access control (--allowfile)"},
 		{[]string{"--deny", "10.0.0.1"}, "access control (--deny)"},
 		{[]string{"--denyfile", "f"}, "access control (--denyfile)"},
-		{[]string{"--proxy", "p:3128"}, "--proxy"},
-		{[]string{"--proxy-type", "socks5"}, "--proxy-type"},
-		{[]string{"--proxy-auth", "u:p"}, "--proxy-auth"},
-		{[]string{"--proxy-dns", "remote"}, "--proxy-dns"},
 		{[]string{"--ssl"}, "TLS (--ssl)"},
 		{[]string{"--ssl-cert", "c.pem"}, "TLS (--ssl-cert)"},
 		{[]string{"--ssl-key", "k.pem"}, "TLS (--ssl-key)"},

@@ -48,6 +48,12 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "gnc %s\n", Version)
 		return nil
 	}
+	switch {
+	case cfg.Listen && cfg.ProxyType != "":
+		return usageErrorf("the %s proxy server (-l --proxy-type) is not yet supported by this version of gnc.", cfg.ProxyType)
+	case cfg.ProxyAddr != "":
+		return usageErrorf("--proxy is not yet supported by this version of gnc.")
+	}
 	e := &env{cfg: cfg, stdout: stdout, stderr: stderr}
 	e.verbosef("Version %s", Version)
 	if e.log, err = relay.OpenLog(cfg.OutputFile, cfg.HexDumpFile, cfg.AppendOutput); err != nil {

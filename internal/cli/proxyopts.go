@@ -1,0 +1,71 @@
+package cli
+
+// Proxy option checks: --proxy, --proxy-type, --proxy-auth and --proxy-dns
+// mean a proxy client in connect mode and a proxy server with -l.
+
+// proxyDNSValue is --proxy-dns.
+type proxyDNSValue struct{ dst *string }
+
+func (v proxyDNSValue) Set(s string) error {
+	switch s {
+	case "local", "remote", "both", "none":
+		*v.dst = s
+		return nil
+	}
+	return usageErrorf("Invalid proxy DNS type.")
+}
+func (v proxyDNSValue) String() string { return "" }
+func (v proxyDNSValue) Type() string   { return "type" }
+
+// checkProxy validates the proxy options against the mode, with ncat's
+// messages where ncat has them.
+func checkProxy(c *Config) error {
+	switch c.ProxyType {
+	case "", "http", "socks4", "socks5":
+	default:
+		return usageErrorf("Invalid proxy type %q. QUITTING.", c.ProxyType)
+	}
+	if c.Listen {
+		switch {
+		case c.ProxyAddr != "":
+			return usageErrorf("Invalid option combination: --proxy and -l. QUITTING.")
+		case c.ProxyType == "socks4":
+			return usageErrorf("Invalid proxy type \"socks4\"; gnc proxy server only supports \"http\" and \"socks5\". QUITTING.")
+		case c.ProxyType == "" && c.ProxyAuth != "":
+			return usageErrorf("--proxy-auth with -l needs --proxy-type http or socks5. QUITTING.")
+		case c.ProxyType != "" && (c.UDP || c.Unix):
+			return usageErrorf("The proxy server needs TCP: it cannot be used with -u or -U. QUITTING.")
+		case c.ProxyType != "" && c.Broker:
+			return usageErrorf("Invalid option combination: --proxy-type and --broker/--chat. QUITTING.")
+		}
+		return nil
+	}
+	if c.ProxyAddr == "" {
+		if c.ProxyType != "" {
+			return usageErrorf("Proxy type (--proxy-type) specified without proxy address (--proxy). QUITTING.")
+		}
+		return nil
+	}
+	if c.ProxyType == "" {
+		c.ProxyType = "http"
+	}
+	switch {
+	case c.UDP:
+		return usageErrorf("UDP mode does not support proxy connections. QUITTING.")
+	case c.Unix:
+		return usageErrorf("Proxy connections are not supported with Unix domain sockets (-U). QUITTING.")
+	}
+	return nil
+}
+
+// proxyServerPort is the listen port when none is given: the proxy
+// protocol's own port for a proxy server, else port.
+func proxyServerPort(proxyType string, port int) int {
+	switch proxyType {
+	case "http":
+		return 3128
+	case "socks5":
+		return 1080
+	}
+	return port
+}
