@@ -13,11 +13,15 @@ import (
 	"time"
 )
 
-// brokerArgs is the command line of a broker on 127.0.0.1:port, the same
-// for gnc and ncat. -m lifts the default limit of 100 clients that both
-// share.
-func brokerArgs(port int) []string {
-	return []string{"-l", "--broker", "-m", "100000", loopback, strconv.Itoa(port)}
+// brokerArgs is the command line of a broker (or, with chat, a chat room)
+// on 127.0.0.1:port, the same for gnc and ncat. -m lifts the default limit
+// of 100 clients that both share.
+func brokerArgs(port int, chat bool) []string {
+	mode := "--broker"
+	if chat {
+		mode = "--chat"
+	}
+	return []string{"-l", mode, "-m", "100000", loopback, strconv.Itoa(port)}
 }
 
 // brokerTools are the tools with a broker mode: gnc and ncat.
@@ -39,9 +43,10 @@ func toolNamesOf(ts []*tool) []string {
 	return names
 }
 
-// startBroker starts t's broker on a fresh port, stdin an idle pipe and
-// stdout /dev/null, and waits until it listens.
-func (s *session) startBroker(t *tool) (*proc, int, error) {
+// startBroker starts t's broker (with chat, its chat room) on a fresh
+// port, stdin an idle pipe and stdout /dev/null, and waits until it
+// listens.
+func (s *session) startBroker(t *tool, chat bool) (*proc, int, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, 0, err
@@ -55,7 +60,7 @@ func (s *session) startBroker(t *tool) (*proc, int, error) {
 		stdin.Close()
 		return nil, 0, err
 	}
-	p, err := s.start(t, brokerArgs(port), stdin, stdout)
+	p, err := s.start(t, brokerArgs(port, chat), stdin, stdout)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -65,15 +70,20 @@ func (s *session) startBroker(t *tool) (*proc, int, error) {
 	return p, port, nil
 }
 
-// fanoutCases are the fan-out rows: receivers, and whether the sender is
-// paced.
+// fanoutCases are the fan-out rows: receivers, whether the sender is
+// paced, and whether the room is a chat. Chat stops at 100 members: ncat
+// sends the whole member list to every member at each join, so a room of
+// 1,000 costs it gigabytes before the first line.
 var fanoutCases = []struct {
 	id    string // matched by -only
 	n     int
 	paced bool
+	chat  bool
 }{
-	{"fanout-10", 10, false}, {"fanout-100", 100, false}, {"fanout-1000", 1000, false},
-	{"paced-10", 10, true}, {"paced-100", 100, true}, {"paced-1000", 1000, true},
+	{"fanout-10", 10, false, false}, {"fanout-100", 100, false, false}, {"fanout-1000", 1000, false, false},
+	{"paced-10", 10, true, false}, {"paced-100", 100, true, false}, {"paced-1000", 1000, true, false},
+	{"chat-fanout-10", 10, false, true}, {"chat-fanout-100", 100, false, true},
+	{"chat-paced-10", 10, true, true}, {"chat-paced-100", 100, true, true},
 }
 
 // pace is the paced sender's interval: 1,000 lines/s.
@@ -82,14 +92,15 @@ const pace = time.Millisecond
 // fanoutResult is one fan-out run.
 type fanoutResult struct {
 	delivered float64 // lines/s, summed over the receivers
+	mangled   int64   // chat lines with a "<userN> " prefix inside them
 	p50, p99  time.Duration
 }
 
 // runFanout runs one sender and n receivers through t's broker for d.
-func runFanout(ctx context.Context, t *tool, n int, paced bool, d time.Duration) (fanoutResult, error) {
+func runFanout(ctx context.Context, t *tool, n int, paced, chat bool, d time.Duration) (fanoutResult, error) {
 	s := newSession(ctx, d+60*time.Second)
 	defer s.close()
-	p, port, err := s.startBroker(t)
+	p, port, err := s.startBroker(t, chat)
 	if err != nil {
 		return fanoutResult{}, err
 	}
@@ -115,7 +126,7 @@ func runFanout(ctx context.Context, t *tool, n int, paced bool, d time.Duration)
 	synced.Add(n)
 	ended.Add(n)
 	for i, c := range conns {
-		rs[i] = &receiver{c: c, base: base, every: every}
+		rs[i] = &receiver{c: c, base: base, every: every, chat: chat}
 		s.goPart(func(ctx context.Context) error {
 			defer ended.Done()
 			return rs[i].run(ctx, synced.Done)
@@ -138,16 +149,18 @@ func runFanout(ctx context.Context, t *tool, n int, paced bool, d time.Duration)
 		if ctx.Err() != nil {
 			return nil
 		}
-		var lines int64
+		var lines, mangled int64
 		var end time.Duration
 		var lat []time.Duration
 		for _, r := range rs {
 			lines += r.lines.Load()
+			mangled += r.mangled.Load()
 			end = max(end, r.end)
 			lat = append(lat, r.lat...)
 		}
 		slices.Sort(lat)
 		result = fanoutResult{
+			mangled:   mangled,
 			delivered: float64(lines) / (end - start).Seconds(),
 			p50:       percentile(lat, 0.50),
 			p99:       percentile(lat, 0.99),
@@ -168,7 +181,7 @@ func runFanout(ctx context.Context, t *tool, n int, paced bool, d time.Duration)
 func runStall(ctx context.Context, t *tool, stalled bool, d time.Duration) (int64, error) {
 	s := newSession(ctx, d+60*time.Second)
 	defer s.close()
-	p, port, err := s.startBroker(t)
+	p, port, err := s.startBroker(t, false)
 	if err != nil {
 		return 0, err
 	}
@@ -257,6 +270,16 @@ func (b *bench) brokerTables(ctx context.Context) []*table {
 		tools:  names,
 		format: msText,
 	}
+	chatRate := &table{
+		title:  fmt.Sprintf("Chat fan-out (--chat), one sender, 64-byte lines as fast as possible for %v (delivered lines/s, higher is better; × = gnc ÷ peer)", d),
+		tools:  names,
+		format: func(v float64) string { return fmt.Sprintf("%.3g M", v/1e6) },
+	}
+	chatLat := &table{
+		title:  "Chat fan-out latency, send to receive: as fast as possible, and paced at 1,000 lines/s (ms, lower is better; × = gnc ÷ peer)",
+		tools:  names,
+		format: msText,
+	}
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
 	for _, c := range fanoutCases {
 		label := fmt.Sprintf("N = %s", thousands(c.n))
@@ -279,7 +302,7 @@ func (b *bench) brokerTables(ctx context.Context) []*table {
 			var err error
 			for range b.cfg.runs {
 				var r fanoutResult
-				if r, err = runFanout(ctx, t, c.n, c.paced, d); err == nil && r.delivered > best.delivered {
+				if r, err = runFanout(ctx, t, c.n, c.paced, c.chat, d); err == nil && r.delivered > best.delivered {
 					best = r
 				}
 			}
@@ -288,7 +311,7 @@ func (b *bench) brokerTables(ctx context.Context) []*table {
 				rr.cells[t.name], r50.cells[t.name], r99.cells[t.name] = f, f, f
 				continue
 			}
-			b.logf("%s/%s: %.0f lines/s delivered, p50 %v, p99 %v", c.id, t.name, best.delivered, best.p50, best.p99)
+			b.logf("%s/%s: %.0f lines/s delivered, p50 %v, p99 %v, %d lines with a prefix inside", c.id, t.name, best.delivered, best.p50, best.p99, best.mangled)
 			rr.cells[t.name] = cell{value: best.delivered, ok: true}
 			r50.cells[t.name] = cell{value: ms(best.p50), ok: true}
 			r99.cells[t.name] = cell{value: ms(best.p99), ok: true}
@@ -296,10 +319,19 @@ func (b *bench) brokerTables(ctx context.Context) []*table {
 		if len(rr.cells) == 0 {
 			continue
 		}
-		if c.paced {
+		switch {
+		case c.chat && c.paced:
+			r50.name, r99.name = "paced, "+r50.name, "paced, "+r99.name
+			chatLat.add(r50)
+			chatLat.add(r99)
+		case c.chat:
+			chatRate.add(rr)
+			chatLat.add(r50)
+			chatLat.add(r99)
+		case c.paced:
 			paced.add(r50)
 			paced.add(r99)
-		} else {
+		default:
 			rate.add(rr)
 			lat.add(r50)
 			lat.add(r99)
@@ -352,7 +384,7 @@ func (b *bench) brokerTables(ctx context.Context) []*table {
 		stall.add(with)
 		stall.add(share)
 	}
-	return []*table{rate, lat, paced, stall, b.brokerScale(ctx)}
+	return []*table{rate, lat, paced, chatRate, chatLat, stall, b.brokerScale(ctx)}
 }
 
 // msText shows milliseconds with three significant digits, whole ones

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -66,17 +67,23 @@ type receiver struct {
 	c      net.Conn
 	base   time.Time // the clock of the sent times
 	every  int64     // sample the latency of every every-th data line; 0: none
+	chat   bool      // lines come from a chat room: prefixed, with announcements
 	synced atomic.Bool
 	quit   atomic.Bool  // set before closing c: the read error that follows is not a failure
 	lines  atomic.Int64 // data lines received
-	end    time.Duration
-	lat    []time.Duration
+	// mangled counts chat lines that arrived with a prefix inside them.
+	mangled atomic.Int64
+	end     time.Duration
+	lat     []time.Duration
 }
 
 // run reads until the end line, an error or ctx's end. onSync is called
 // once, at the first sync line.
 func (r *receiver) run(ctx context.Context, onSync func()) error {
 	defer context.AfterFunc(ctx, func() { r.c.Close() })()
+	if r.chat {
+		return r.runChat(ctx, onSync)
+	}
 	buf := make([]byte, 32<<10)
 	have := 0
 	aligned := false
@@ -105,25 +112,96 @@ func (r *receiver) run(ctx context.Context, onSync func()) error {
 			if l[lineLen-1] != '\n' {
 				return fmt.Errorf("receiver: line out of step: %q", l)
 			}
-			switch l[0] {
-			case kindData:
-				k := r.lines.Add(1)
-				if r.every > 0 && k%r.every == 0 {
-					if sent, ok := parseHex(l[18:34]); ok {
-						r.lat = append(r.lat, now-time.Duration(sent))
-					}
-				}
-			case kindSync:
-				if !r.synced.Swap(true) {
-					onSync()
-				}
-			case kindEnd:
-				r.end = now
+			if r.take(l, now, onSync) {
 				return nil
 			}
 		}
 		have = copy(buf, p)
 	}
+}
+
+// runChat is run for a chat room, where lines are found by their newline:
+// the sender's lines arrive behind a "<userN> " prefix (gnc: on every
+// line; ncat: on the first line of each chunk it read), among
+// "<announce> " lines that are not counted.
+func (r *receiver) runChat(ctx context.Context, onSync func()) error {
+	buf := make([]byte, 32<<10)
+	have := 0
+	for {
+		n, err := r.c.Read(buf[have:])
+		if err != nil {
+			if ctx.Err() != nil || r.quit.Load() {
+				return nil
+			}
+			return fmt.Errorf("receiver: %w", err)
+		}
+		now := time.Since(r.base)
+		have += n
+		p := buf[:have]
+		for {
+			i := bytes.IndexByte(p, '\n')
+			if i < 0 {
+				break
+			}
+			l := p[:i+1]
+			p = p[i+1:]
+			if l[0] == '<' {
+				j := bytes.Index(l, []byte("> "))
+				if j < 0 || bytes.HasPrefix(l, []byte("<announce> ")) {
+					continue
+				}
+				l = l[j+2:]
+			}
+			if len(l) != lineLen {
+				if l = unsplice(l); len(l) != lineLen {
+					return fmt.Errorf("receiver: line out of step: %q", l)
+				}
+				r.mangled.Add(1)
+			}
+			if done := r.take(l, now, onSync); done {
+				return nil
+			}
+		}
+		if len(p) == len(buf) {
+			return fmt.Errorf("receiver: no newline in %d bytes", len(buf))
+		}
+		have = copy(buf, p)
+	}
+}
+
+// unsplice removes a "<userN> " prefix from inside l: ncat prefixes each
+// chunk it reads, and a chunk may begin in the middle of a line.
+func unsplice(l []byte) []byte {
+	i := bytes.Index(l, []byte("<user"))
+	if i < 0 {
+		return l
+	}
+	j := bytes.Index(l[i:], []byte("> "))
+	if j < 0 {
+		return l
+	}
+	return append(l[:i:i], l[i+j+2:]...)
+}
+
+// take counts one whole line received at now; it reports the end line.
+func (r *receiver) take(l []byte, now time.Duration, onSync func()) (end bool) {
+	switch l[0] {
+	case kindData:
+		k := r.lines.Add(1)
+		if r.every > 0 && k%r.every == 0 {
+			if sent, ok := parseHex(l[18:34]); ok {
+				r.lat = append(r.lat, now-time.Duration(sent))
+			}
+		}
+	case kindSync:
+		if !r.synced.Swap(true) {
+			onSync()
+		}
+	case kindEnd:
+		r.end = now
+		return true
+	}
+	return false
 }
 
 // dialRoom connects n members to 127.0.0.1:port, at most inflight at a

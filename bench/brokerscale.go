@@ -113,7 +113,7 @@ type scaleResult struct {
 func runScale(ctx context.Context, t *tool, n int) (scaleResult, error) {
 	s := newSession(ctx, 3*time.Minute)
 	defer s.close()
-	p, port, err := s.startBroker(t)
+	p, port, err := s.startBroker(t, false)
 	if err != nil {
 		return scaleResult{}, err
 	}
@@ -196,7 +196,7 @@ func runScale(ctx context.Context, t *tool, n int) (scaleResult, error) {
 func runScaleUntilAbort(ctx context.Context, t *tool, n int) (int, error) {
 	s := newSession(ctx, 3*time.Minute)
 	defer s.close()
-	p, port, err := s.startBroker(t)
+	p, port, err := s.startBroker(t, false)
 	if err != nil {
 		return 0, err
 	}

@@ -19,6 +19,11 @@ const MaxLine = 8 << 10
 // ncat, so the escaping is not reversible.
 func appendEscaped(dst, line []byte) []byte {
 	for i := 0; i < len(line); {
+		if run := plainRun(line[i:]); run > 0 {
+			dst = append(dst, line[i:i+run]...)
+			i += run
+			continue
+		}
 		b := line[i]
 		if b < utf8.RuneSelf {
 			if b >= 0x20 && b < 0x7f || b == '\t' || b == '\r' || b == '\n' {
@@ -41,6 +46,17 @@ func appendEscaped(dst, line []byte) []byte {
 		i += size
 	}
 	return dst
+}
+
+// plainRun is the length of the run of printable ASCII (and tab, CR, LF)
+// that p starts with: the common text that passes unchanged in one append.
+func plainRun(p []byte) int {
+	for i, b := range p {
+		if (b < 0x20 || b >= 0x7f) && b != '\t' && b != '\r' && b != '\n' {
+			return i
+		}
+	}
+	return len(p)
 }
 
 func appendOctal(dst []byte, b byte) []byte {

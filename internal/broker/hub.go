@@ -359,7 +359,7 @@ func (m *member) startWatch() bool {
 func (h *Hub) readLoop(m *member) {
 	defer func() {
 		if h.o.Chat {
-			m.lines.flush(func(line []byte) { h.chatLine(m, line) })
+			h.chatChunk(m, m.lines.flush)
 		}
 		h.leave(m, leftNormally)
 	}()
@@ -401,7 +401,7 @@ func (h *Hub) fromMember(m *member, chunk []byte) {
 		h.broadcast(m, slices.Clone(chunk))
 		return
 	}
-	m.lines.feed(chunk, func(line []byte) { h.chatLine(m, line) })
+	h.chatChunk(m, func(emit func([]byte)) { m.lines.feed(chunk, emit) })
 }
 
 // broadcast queues msg, which is never changed again, for everyone but
@@ -468,7 +468,7 @@ func (h *Hub) RunStdin(ctx context.Context, stdin io.Reader) error {
 		}
 		if err != nil {
 			if h.o.Chat {
-				l.lines.flush(func(line []byte) { h.chatLine(l, line) })
+				h.chatChunk(l, l.lines.flush)
 			}
 			return nil
 		}

@@ -6,21 +6,51 @@ import (
 	"time"
 )
 
-// chatLine handles one whole line of chat from m: a command, or a message
-// for the room.
-func (h *Hub) chatLine(m *member, line []byte) {
-	cmd := parseCommand(line)
-	switch cmd.kind {
-	case cmdNone:
-		h.mu.Lock()
-		name := m.name
-		h.mu.Unlock()
-		msg := make([]byte, 0, len(name)+3+len(line)+len(line)/8)
+// maxChatMessage is where a chat message built from one chunk is cut:
+// with the longest escaped line after it, a message stays under the
+// largest UDP datagram.
+const maxChatMessage = 16 << 10
+
+// chatChunk handles what m sent in chat: every whole line is either a
+// command or a line for the room. The room's lines from one chunk go out
+// as one message, each with m's prefix, so a burst of short lines costs
+// one queue entry per receiver rather than one per line. A command first
+// sends the lines before it, so everyone sees them in order.
+func (h *Hub) chatChunk(m *member, feed func(emit func(line []byte))) {
+	var msg []byte
+	var name string
+	send := func() {
+		if len(msg) > 0 {
+			h.broadcast(m, msg) // msg is not touched again
+			msg = nil
+		}
+	}
+	feed(func(line []byte) {
+		if cmd := parseCommand(line); cmd.kind != cmdNone {
+			send()
+			h.command(m, cmd)
+			return
+		}
+		if msg == nil {
+			h.mu.Lock()
+			name = m.name
+			h.mu.Unlock()
+			msg = make([]byte, 0, maxChatMessage/2)
+		}
 		msg = append(msg, '<')
 		msg = append(msg, name...)
 		msg = append(msg, "> "...)
 		msg = appendEscaped(msg, line)
-		h.broadcast(m, msg)
+		if len(msg) >= maxChatMessage {
+			send()
+		}
+	})
+	send()
+}
+
+// command carries out a chat command m typed.
+func (h *Hub) command(m *member, cmd command) {
+	switch cmd.kind {
 	case cmdNick:
 		h.nick(m, cmd.arg)
 	case cmdWho:
