@@ -541,8 +541,7 @@ func checkParse(tc parseCase) string {
 // refused by name even before it gets its own row in TestParse.
 func TestParseUnsupportedTables(t *testing.T) {
 	// Options whose refusal names another option, as known bugs.
-	unnamedOK := map[string]string{
-	}
+	unnamedOK := map[string]string{}
 	type opt struct{ name, short, arg, text string }
 	var opts []opt
 	for _, o := range pendingOptions {
