@@ -66,8 +66,10 @@ func (e *env) execOptions() spawn.Options {
 // runExec runs the program for one connection, which it takes over, and
 // reports a program that could not start as ncat does (on stderr, per
 // connection; the session just ends).
-func (e *env) runExec(ctx context.Context, conn net.Conn) error {
-	err := e.prog.Run(ctx, conn, e.execOptions())
+func (e *env) runExec(ctx context.Context, conn net.Conn, remote net.Addr) error {
+	o := e.execOptions()
+	o.RemoteAddr = remote
+	err := e.prog.Run(ctx, conn, o)
 	var start *spawn.StartError
 	var script *spawn.ScriptError
 	switch {
@@ -85,7 +87,7 @@ func (e *env) runExec(ctx context.Context, conn net.Conn) error {
 
 // connectExec is connect mode with a program: it talks to the target.
 func (e *env) connectExec(ctx context.Context, conn net.Conn) error {
-	err := e.runExec(ctx, conn)
+	err := e.runExec(ctx, conn, nil)
 	var idle *relay.IdleError
 	if errors.As(err, &idle) {
 		return err
@@ -120,7 +122,7 @@ func (e *env) listenExec(ctx context.Context) error {
 			pc.Close()
 			return fmt.Errorf("cannot reply to %v", from)
 		}
-		return listenSessionError(ignoreCancel(e.runExec(ctx, conn)))
+		return listenSessionError(ignoreCancel(e.runExec(ctx, conn, from)))
 	}
 	lns, err := transport.Listen(ctx, e.listenOptions())
 	if err != nil {
@@ -135,7 +137,7 @@ func (e *env) listenExec(ctx context.Context) error {
 			return ctx.Err()
 		}
 		e.announceClient(conn.RemoteAddr())
-		return listenSessionError(ignoreCancel(e.runExec(ctx, conn)))
+		return listenSessionError(ignoreCancel(e.runExec(ctx, conn, nil)))
 	}
 	slots := newSlots(c.MaxConns)
 	var wg sync.WaitGroup
@@ -143,7 +145,7 @@ func (e *env) listenExec(ctx context.Context) error {
 		wg.Go(func() {
 			transport.AcceptLoop(ctx, ln, e.verbosef, func(conn net.Conn) {
 				e.announceClient(conn.RemoteAddr())
-				e.startExec(ctx, &wg, slots, conn)
+				e.startExec(ctx, &wg, slots, conn, nil)
 			})
 		})
 	}
@@ -154,7 +156,7 @@ func (e *env) listenExec(ctx context.Context) error {
 
 // startExec runs conn's program in a goroutine of wg, holding one of
 // slots until the program is reaped, or refuses conn when none is free.
-func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan struct{}, conn net.Conn) {
+func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan struct{}, conn net.Conn, remote net.Addr) {
 	select {
 	case slots <- struct{}{}:
 	default:
@@ -164,7 +166,7 @@ func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan stru
 	}
 	wg.Go(func() {
 		defer func() { <-slots }()
-		if err := e.runExec(ctx, conn); err != nil && ctx.Err() == nil {
+		if err := e.runExec(ctx, conn, remote); err != nil && ctx.Err() == nil {
 			e.debugf("Connection ended: %v", err)
 		}
 	})
@@ -205,7 +207,7 @@ func (e *env) serveExecUDPSocket(ctx context.Context, wg *sync.WaitGroup, slots 
 		if !ok || transport.ConnectPacket(pc, from) != nil {
 			pc.Close()
 		} else {
-			e.startExec(ctx, wg, slots, conn)
+			e.startExec(ctx, wg, slots, conn, from)
 		}
 		pc = next
 	}

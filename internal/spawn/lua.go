@@ -24,7 +24,7 @@ func compileLua(path string) (*lua.FunctionProto, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("Error loading the Lua script: cannot open %s: %s", path, sentenceCase(err.Error()))
+		return nil, fmt.Errorf("Error loading the Lua script: cannot open %s: %s.", path, sentenceCase(err.Error()))
 	}
 	defer f.Close()
 	chunk, err := parse.Parse(bufio.NewReader(f), path)

@@ -69,7 +69,7 @@ func TestLuaBindings(t *testing.T) {
 func TestLuaErrors(t *testing.T) {
 	if _, err := LoadLua(filepath.Join(t.TempDir(), "missing.lua")); err == nil ||
 		!strings.Contains(err.Error(), "Error loading the Lua script: cannot open ") ||
-		!strings.HasSuffix(err.Error(), ": No such file or directory") {
+		!strings.HasSuffix(err.Error(), ": No such file or directory.") {
 		t.Errorf("missing script: %v", err)
 	}
 	if _, err := LoadLua(writeScript(t, "if then")); err == nil || !strings.HasPrefix(err.Error(), "Error loading the Lua script: ") {

@@ -86,6 +86,9 @@ type Options struct {
 	Env []string
 	// Logf, if not nil, gets debug lines (-vv). nil: discarded.
 	Logf func(format string, args ...any)
+	// RemoteAddr names the peer in NCAT_REMOTE_*; nil: conn.RemoteAddr()
+	// (a UDP socket connected with a raw connect(2) does not know its peer).
+	RemoteAddr net.Addr
 	// StopGrace is how long a child may take to exit after SIGTERM once
 	// ctx is cancelled, before SIGKILL. Zero: 2 seconds.
 	StopGrace time.Duration
@@ -125,7 +128,11 @@ type filer interface{ File() (*os.File, error) }
 // relay's *relay.PeerError or *relay.IdleError, or ctx's error. When ctx
 // is cancelled a child gets SIGTERM, and SIGKILL after StopGrace.
 func (p *Program) Run(ctx context.Context, conn net.Conn, o Options) error {
-	env := Env(conn.LocalAddr(), conn.RemoteAddr())
+	remote := o.RemoteAddr
+	if remote == nil {
+		remote = conn.RemoteAddr()
+	}
+	env := Env(conn.LocalAddr(), remote)
 	if f, ok := conn.(filer); ok && o.Relay == nil && p.kind != Lua {
 		return p.runWithSocket(ctx, conn, f, env, o)
 	}
