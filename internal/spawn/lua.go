@@ -24,6 +24,7 @@ func compileLua(path string) (*lua.FunctionProto, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
+		//lint:ignore ST1005 ncat's message, which gnc prints as is
 		return nil, fmt.Errorf("Error loading the Lua script: cannot open %s: %s.", path, sentenceCase(err.Error()))
 	}
 	defer f.Close()
