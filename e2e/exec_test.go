@@ -537,3 +537,34 @@ func TestExecInterop(t *testing.T) {
 		g.expectExit(0)
 	})
 }
+
+// TestExecOneDirection: --send-only gives the program an empty stdin and
+// sends its output; --recv-only gives it the client's data and sends
+// nothing.
+func TestExecOneDirection(t *testing.T) {
+	t.Parallel()
+	t.Run("send-only", func(t *testing.T) {
+		t.Parallel()
+		port := testnet.FreePort(t, "tcp", v4)
+		g := gnc(t, "-l", "--send-only", v4, itoa(port), "-c", "cat; echo sent")
+		waitListening(t, "tcp", port, "")
+		c := dial(t, "tcp", testnet.Addr(v4, port))
+		expectEOF(t, c, "sent\n")
+		g.expectExit(0)
+	})
+	t.Run("recv-only", func(t *testing.T) {
+		t.Parallel()
+		port := testnet.FreePort(t, "tcp", v4)
+		got := filepath.Join(t.TempDir(), "got")
+		g := gnc(t, "-l", "--recv-only", v4, itoa(port), "-c", "echo never; cat > "+got)
+		waitListening(t, "tcp", port, "")
+		c := dial(t, "tcp", testnet.Addr(v4, port))
+		write(t, c, "in\n")
+		closeWrite(t, c)
+		expectEOF(t, c, "")
+		g.expectExit(0) // after reaping the program, which has written the file
+		if s := readFile(t, got); s != "in\n" {
+			t.Errorf("the program got %q", s)
+		}
+	})
+}

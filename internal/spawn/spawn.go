@@ -117,7 +117,16 @@ func (e *StartError) Unwrap() error { return e.Err }
 // ScriptError is a Lua script that failed while it ran.
 type ScriptError struct{ Err error }
 
-func (e *ScriptError) Error() string { return "lua: " + e.Err.Error() }
+// Error is the script's error message on one line, without gopher-lua's
+// stack traceback.
+func (e *ScriptError) Error() string {
+	var api *lua.ApiError
+	if errors.As(e.Err, &api) && api.Object != nil {
+		return "lua: " + api.Object.String()
+	}
+	msg, _, _ := strings.Cut(e.Err.Error(), "\n")
+	return "lua: " + msg
+}
 func (e *ScriptError) Unwrap() error { return e.Err }
 
 type filer interface{ File() (*os.File, error) }
@@ -204,7 +213,20 @@ func (p *Program) runPiped(ctx context.Context, conn net.Conn, env []string, ro 
 		conn.Close()
 		return err
 	}
-	wait, err := p.start(ctx, inR, outW, env, o)
+	childOut := outW
+	if ro.RecvOnly {
+		// Nothing is ever sent: the program's output goes nowhere, rather
+		// than into a pipe nobody reads.
+		outW.Close()
+		if childOut, err = os.OpenFile(os.DevNull, os.O_WRONLY, 0); err != nil {
+			inR.Close()
+			inW.Close()
+			outR.Close()
+			conn.Close()
+			return err
+		}
+	}
+	wait, err := p.start(ctx, inR, childOut, env, o)
 	if err != nil {
 		inW.Close()
 		outR.Close()
@@ -219,6 +241,9 @@ func (p *Program) runPiped(ctx context.Context, conn net.Conn, env []string, ro 
 	ro.StdinEOFEnds = false
 	ro.HoldAfterPeerEOF = true
 	ro.CloseStdoutAtPeerEOF = true
+	if ro.SendOnly {
+		inW.Close() // the connection is never read: nothing will come
+	}
 	_, rerr := relay.Run(ctx, conn, outR, inW, ro)
 	inW.Close()
 	outR.Close()
