@@ -475,6 +475,30 @@ func TestExecUDP(t *testing.T) {
 		g.signal(syscall.SIGTERM)
 		g.wait()
 	})
+	// A shell's read takes one byte at a time: over a datagram socket the
+	// rest of the datagram would be lost, so datagrams go through pipes.
+	t.Run("shell read", func(t *testing.T) {
+		t.Parallel()
+		port := testnet.FreePort(t, "udp", v4)
+		g := gnc(t, "-u", "-l", v4, itoa(port), "-c", `read l; echo "got $l"`)
+		waitListening(t, "udp", port, "")
+		c := dial(t, "udp", testnet.Addr(v4, port))
+		write(t, c, "a whole line\n")
+		readUntil(t, c, "got a whole line\n")
+		g.expectExit(0)
+	})
+	t.Run("unix datagram", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), "d")
+		g := gnc(t, "-U", "-u", "-l", path, "-c", `read l; echo "got $l $NCAT_PROTO $NCAT_REMOTE_ADDR"`)
+		waitListening(t, "unixgram", 0, path)
+		cli := gnc(t, "-U", "-u", "-q", "2", path)
+		cli.write("dgram\n")
+		cli.waitStdout("got dgram TCP localhost\n")
+		g.expectExit(0)
+		cli.closeStdin()
+		cli.expectExit(0)
+	})
 	t.Run("keep-open", func(t *testing.T) {
 		t.Parallel()
 		port := testnet.FreePort(t, "udp", v4)

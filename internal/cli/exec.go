@@ -47,16 +47,19 @@ func (e *env) runLuaInternal(ctx context.Context) error {
 	return spawn.RunLua(ctx, proto, e.stdin, e.stdout, nil, e.stderr)
 }
 
-// execOptions say how a connection meets its program. With no option that
-// must see the bytes the child gets the socket itself (spawn passes it
+// execOptions say how a connection meets its program. Over a stream socket
+// with no option that must see the bytes the child gets the socket itself (spawn passes it
 // when the connection has a descriptor; a *tls.Conn has none, so TLS takes
 // the pipes by itself); otherwise gnc relays through pipes so -o, -x, -C
 // (on the program's output), -d, -t, -i, --send-only and --recv-only apply.
 func (e *env) execOptions() spawn.Options {
 	c := e.cfg
 	o := spawn.Options{Stderr: e.stderr, Logf: e.logfOrNil()}
+	// Datagrams always go through pipes, as with ncat: a program reading a
+	// datagram socket in small pieces (a shell's read takes one byte at a
+	// time) would lose the rest of each datagram.
 	if c.OutputFile != "" || c.HexDumpFile != "" || c.CRLF || c.Delay > 0 || c.Telnet ||
-		c.IdleTimeout > 0 || c.SendOnly || c.RecvOnly {
+		c.IdleTimeout > 0 || c.SendOnly || c.RecvOnly || c.UDP {
 		ro := e.relayOptions()
 		o.Relay = &ro
 	}

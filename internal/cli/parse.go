@@ -243,6 +243,8 @@ func (r *rawOptions) checkCombinations(c *Config) error {
 		return usageErrorf("Invalid option combination: --broker and -e. QUITTING.")
 	case c.hasExec() && c.QuitAfterEOF >= 0:
 		return usageErrorf("-q cannot be used with -e, -c or --lua-exec: the program, not stdin, feeds the connection. QUITTING.")
+	case c.hasExec() && c.Listen && c.KeepOpen && c.Unix && c.UDP:
+		return usageErrorf("-k with -e, -c or --lua-exec over Unix datagram sockets is not supported by gnc: use -U without -u, or UDP. QUITTING.")
 	case c.hasExec() && c.Listen && c.ProxyType != "":
 		return usageErrorf("Invalid option combination: --proxy-type and -e. QUITTING.")
 	case c.SendOnly && c.RecvOnly:
