@@ -439,7 +439,9 @@ func parseCases() []parseCase {
 		{name: "-e -q", args: []string{"-e", "/bin/cat", "-q", "1", "h"}, err: "-q cannot be used with -e, -c or --lua-exec: the program, not stdin, feeds the connection. QUITTING."},
 		{name: "-l --proxy-type -e", args: []string{"-l", "--proxy-type", "http", "-e", "/bin/cat"}, err: "Invalid option combination: --proxy-type and -e. QUITTING."},
 		{name: "-U -u -l -k -e", args: []string{"-Uulk", "-e", "/bin/cat", "/tmp/s"}, err: "-k with -e, -c or --lua-exec over Unix datagram sockets is not supported by gnc: use -U without -u, or UDP. QUITTING."},
-		{name: "-U -u -l -e", args: []string{"-Uul", "-e", "/bin/cat", "/tmp/s"}, want: func(c *Config) { c.Unix, c.UDP, c.Listen, c.Exec, c.Host, c.Port = true, true, true, "/bin/cat", "/tmp/s", 0 }},
+		{name: "-U -u -l -e", args: []string{"-Uul", "-e", "/bin/cat", "/tmp/s"}, want: func(c *Config) {
+			c.Unix, c.UDP, c.Listen, c.Exec, c.Host, c.Port = true, true, true, "/bin/cat", "/tmp/s", 0
+		}},
 		{name: "--lua-exec-internal", args: []string{"--lua-exec-internal", "x.lua"}, want: func(c *Config) { c.LuaExecInternal = "x.lua" }},
 		{name: "--lua-exec-internal=", args: []string{"--lua-exec-internal=x.lua"}, want: func(c *Config) { c.LuaExecInternal = "x.lua" }},
 		{name: "--lua-exec-internal with a host", args: []string{"--lua-exec-internal", "x.lua", "h", "1"}, err: msgLuaInternal},
