@@ -57,6 +57,13 @@ type Config struct {
 	// "remote", "both" or "none" (--proxy-dns; default "remote").
 	ProxyDNS string
 
+	// Exec, ShExec and LuaExec are -e, -c and --lua-exec: the program run
+	// for each connection ("" = none; Parse allows at most one).
+	Exec, ShExec, LuaExec string
+	// LuaExecInternal is ncat's hidden --lua-exec-internal: run the script
+	// on gnc's own stdin and stdout, with no network.
+	LuaExecInternal string
+
 	CRLF       bool
 	Telnet     bool
 	SendOnly   bool

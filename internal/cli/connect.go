@@ -46,6 +46,9 @@ func (e *env) connect(ctx context.Context) error {
 	if c.ZeroIO {
 		return e.zeroIOQuiet(e.zeroIO(conn, start))
 	}
+	if e.prog != nil {
+		return e.connectExec(ctx, conn)
+	}
 	o := e.relayOptions()
 	o.StdinEOFEnds = c.UDP
 	o.HoldAfterPeerEOF = c.KeepOpen

@@ -11,9 +11,9 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
   -U, --unixsock             Use Unix domain sockets only
       --vsock                Use vsock sockets only (not yet supported)
   -C, --crlf                 Use CRLF for EOL sequence
-  -c, --sh-exec <command>    Executes the given command via /bin/sh (not yet supported)
-  -e, --exec <command>       Executes the given command (not yet supported)
-      --lua-exec <filename>  Executes the given Lua script (not yet supported)
+  -c, --sh-exec <command>    Executes the given command via /bin/sh
+  -e, --exec <command>       Executes the given command (full path, no shell)
+      --lua-exec <filename>  Executes the given Lua script
   -g hop1[,hop2,...]         Loose source routing hop points (not supported)
   -G <n>                     Loose source routing hop pointer (not supported)
   -m, --max-conns <n>        Maximum <n> simultaneous connections (default 100)

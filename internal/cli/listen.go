@@ -24,6 +24,9 @@ func (e *env) listen(ctx context.Context) error {
 	if c.Broker {
 		return e.serveBroker(ctx)
 	}
+	if e.prog != nil {
+		return e.listenExec(ctx)
+	}
 	if !c.KeepOpen && c.MaxConns != DefaultConfig().MaxConns {
 		e.printf("Warning: Maximum connections ignored, since it does not take effect without -k or --broker.")
 	}
@@ -86,6 +89,18 @@ func (e *env) announceClient(a net.Addr) {
 // serveOne accepts the first client on any listener, closes the listeners,
 // and relays with it as ncat's single-connection mode does.
 func (e *env) serveOne(ctx context.Context, lns []net.Listener) error {
+	conn := e.acceptFirst(ctx, lns)
+	if conn == nil {
+		return ctx.Err()
+	}
+	e.announceClient(conn.RemoteAddr())
+	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
+	return listenSessionError(err)
+}
+
+// acceptFirst returns the first client of any listener and closes the
+// listeners; nil when ctx ends first.
+func (e *env) acceptFirst(ctx context.Context, lns []net.Listener) net.Conn {
 	first := make(chan net.Conn, len(lns))
 	var wg sync.WaitGroup
 	acceptCtx, stopAccepting := context.WithCancel(ctx)
@@ -115,12 +130,7 @@ func (e *env) serveOne(ctx context.Context, lns []net.Listener) error {
 			extra.Close()
 		}
 	}
-	if conn == nil {
-		return ctx.Err()
-	}
-	e.announceClient(conn.RemoteAddr())
-	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
-	return listenSessionError(err)
+	return conn
 }
 
 // listenSessionError is sessionError for listen mode, where ncat's idle

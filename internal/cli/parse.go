@@ -19,15 +19,12 @@ type rawOptions struct {
 	help, version              bool
 	chat                       bool // --chat or --talk
 	brokerBufferGiven          bool
+	execCount                  int // -e, -c and --lua-exec seen so far
 }
 
 // pendingOptions are recognised now and implemented by later work; each is
 // refused with a clear message rather than accepted and ignored.
 var pendingOptions = []struct{ name, short, arg, what string }{
-	{"exec", "e", "command", "exec (-e)"},
-	{"sh-exec", "c", "command", "exec (-c)"},
-	{"lua-exec", "", "filename", "--lua-exec"},
-	{"lua-exec-internal", "", "filename", "--lua-exec-internal"},
 	{"deny", "", "hosts", "access control (--deny)"},
 	{"denyfile", "", "file", "access control (--denyfile)"},
 	{"allow", "", "hosts", "access control (--allow)"},
@@ -91,10 +88,10 @@ func newFlagSet(r *rawOptions) *pflag.FlagSet {
 	fs.BoolVarP(&c.CRLF, "crlf", "C", false, "")
 	placeholder("g")
 	placeholder("G")
-	placeholder("exec")
-	placeholder("sh-exec")
-	placeholder("lua-exec")
-	placeholder("lua-exec-internal")
+	fs.VarP(execValue{"-e", &c.Exec, &r.execCount}, "exec", "e", "")
+	fs.VarP(execValue{"-c", &c.ShExec, &r.execCount}, "sh-exec", "c", "")
+	fs.VarP(execValue{"--lua-exec", &c.LuaExec, &r.execCount}, "lua-exec", "", "")
+	fs.VarP(textValue{"--lua-exec-internal", &c.LuaExecInternal}, "lua-exec-internal", "", "")
 	fs.VarP(countValue{&c.MaxConns}, "max-conns", "m", "")
 	fs.BoolVarP(&r.help, "help", "h", false, "")
 	fs.VarP(timeValue{"-d delay", &c.Delay}, "delay", "d", "")
@@ -182,6 +179,12 @@ func Parse(args []string) (Config, error) {
 			return Config{}, usageErrorf("%s is not yet supported by this version of gnc.", o.what)
 		}
 	}
+	if c := r.c; c.LuaExecInternal != "" {
+		if fs.NFlag() != 1 || fs.NArg() != 0 {
+			return Config{}, usageErrorf("--lua-exec-internal takes a script file and nothing else. QUITTING.")
+		}
+		return c, nil
+	}
 	r.maxConnsGiven = fs.Changed("max-conns")
 	r.sourceGiven = fs.Changed("source")
 	r.brokerBufferGiven = fs.Changed("broker-buffer")
@@ -234,6 +237,16 @@ func (r *rawOptions) checkCombinations(c *Config) error {
 		return usageErrorf("Services designed for LISTENING can't be used with -z QUITTING.")
 	case c.ZeroIO && c.Telnet:
 		return usageErrorf("Invalid option combination: -z and -t. QUITTING.")
+	case c.ZeroIO && c.hasExec():
+		return usageErrorf("Command execution can't be done along with option -z. QUITTING.")
+	case c.Broker && c.hasExec():
+		return usageErrorf("Invalid option combination: --broker and -e. QUITTING.")
+	case c.hasExec() && c.QuitAfterEOF >= 0:
+		return usageErrorf("-q cannot be used with -e, -c or --lua-exec: the program, not stdin, feeds the connection. QUITTING.")
+	case c.hasExec() && c.Listen && c.KeepOpen && c.Unix && c.UDP:
+		return usageErrorf("-k with -e, -c or --lua-exec over Unix datagram sockets is not supported by gnc: use -U without -u, or UDP. QUITTING.")
+	case c.hasExec() && c.Listen && c.ProxyType != "":
+		return usageErrorf("Invalid option combination: --proxy-type and -e. QUITTING.")
 	case c.SendOnly && c.RecvOnly:
 		return usageErrorf("Invalid option combination: --send-only and --recv-only. QUITTING.")
 	case c.Unix && r.sourcePort >= 0:

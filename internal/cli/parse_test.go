@@ -31,6 +31,9 @@ const (
 	msgListenWithS  = "-l and -s are incompatible.  Specify the address and port to bind to like you would a host to connect to. QUITTING."
 	msgListenWithZ  = "Services designed for LISTENING can't be used with -z QUITTING."
 	msgMaxConnsConn = "Invalid option combination: `--max-conns' with connect. QUITTING."
+	msgOneExec      = "Only one of --exec, --sh-exec, and --lua-exec is allowed. QUITTING."
+	msgBrokerExec   = "Invalid option combination: --broker and -e. QUITTING."
+	msgLuaInternal  = "--lua-exec-internal takes a script file and nothing else. QUITTING."
 )
 
 func invalidTime(what, s string) string {
@@ -249,7 +252,7 @@ func parseCases() []parseCase {
 		{name: "--ssl=x", args: []string{"--ssl=x", "h"}, err: "option '--ssl' doesn't allow an argument"},
 		{name: "-l=1", args: []string{"-l=1"}, err: "invalid option -- '='"},
 		{name: "-p=5", args: []string{"-p=5", "h", "1"}, err: `Invalid source port number "=5". QUITTING.`},
-		{name: "-test.v is -t -e st.v", args: []string{"-test.v", "h", "1"}, err: notYet("exec (-e)")},
+		{name: "-test.v is -t -e st.v", args: []string{"-test.v", "h", "1"}, want: func(c *Config) { c.Telnet, c.Exec, c.Host, c.Port = true, "st.v", "h", 1 }},
 
 		// ---- combinations (checkCombinations) ----
 		{name: "-l -s", args: []string{"-l", "-s", "1.2.3.4"}, err: msgListenWithS},
@@ -360,7 +363,7 @@ func parseCases() []parseCase {
 		{name: "--broker -t", args: []string{"--broker", "-t"}, err: "-t with --broker or --chat is not yet supported by this version of gnc."},
 		{name: "--broker -z", args: []string{"--broker", "-z"}, err: msgListenWithZ},
 		{name: "--chat -s", args: []string{"--chat", "-s", "1.2.3.4"}, err: msgListenWithS},
-		{name: "--broker -e", args: []string{"--broker", "-e", "/bin/cat"}, err: notYet("exec (-e)")},
+		{name: "--broker -e", args: []string{"--broker", "-e", "/bin/cat"}, err: msgBrokerExec},
 
 		// ---- refused for good ----
 		{name: "--sctp", args: []string{"--sctp", "h", "1"}, err: "--sctp is not supported: Go's standard library has no SCTP sockets."},
@@ -405,18 +408,54 @@ func parseCases() []parseCase {
 		{name: "proxy server broker", args: []string{"--broker", "--proxy-type", "http"}, err: "Invalid option combination: --proxy-type and --broker/--chat. QUITTING."},
 	}...)
 
+	// ---- exec: -e, -c, --lua-exec (messages checked against ncat 7.93) ----
+	cases = append(cases, []parseCase{
+		{name: "-e", args: []string{"-e", "/bin/cat", "h", "1"}, want: func(c *Config) { c.Exec, c.Host, c.Port = "/bin/cat", "h", 1 }},
+		{name: "--exec", args: []string{"--exec", "/usr/bin/tr a-z A-Z", "h", "1"}, want: func(c *Config) { c.Exec, c.Host, c.Port = "/usr/bin/tr a-z A-Z", "h", 1 }},
+		{name: "--exec=", args: []string{"--exec=/bin/cat -n", "h"}, want: func(c *Config) { c.Exec, c.Host = "/bin/cat -n", "h" }},
+		{name: "-e attached", args: []string{"-e/bin/cat", "h"}, want: func(c *Config) { c.Exec, c.Host = "/bin/cat", "h" }},
+		{name: "--exe prefix", args: []string{"--exe", "/bin/cat", "h"}, want: func(c *Config) { c.Exec, c.Host = "/bin/cat", "h" }},
+		{name: "-c", args: []string{"-c", "echo hi", "h", "1"}, want: func(c *Config) { c.ShExec, c.Host, c.Port = "echo hi", "h", 1 }},
+		{name: "--sh-exec=", args: []string{"--sh-exec=echo hi", "h", "1"}, want: func(c *Config) { c.ShExec, c.Host, c.Port = "echo hi", "h", 1 }},
+		{name: "--lua-exec", args: []string{"--lua-exec", "x.lua", "h", "1"}, want: func(c *Config) { c.LuaExec, c.Host, c.Port = "x.lua", "h", 1 }},
+		{name: "-lk -e", args: []string{"-lk", "-e", "/bin/cat", "9000"}, want: func(c *Config) { c.Listen, c.KeepOpen, c.Exec, c.Port = true, true, "/bin/cat", 9000 }},
+		{name: "-ulk -e", args: []string{"-ulk", "-e", "/bin/cat"}, want: func(c *Config) { c.Listen, c.KeepOpen, c.UDP, c.Exec = true, true, true, "/bin/cat" }},
+		{name: "-l -e -C -o", args: []string{"-l", "-C", "-o", "f", "-e", "/bin/cat"}, want: func(c *Config) { c.Listen, c.CRLF, c.OutputFile, c.Exec = true, true, "f", "/bin/cat" }},
+		{name: "-e --send-only", args: []string{"-e", "/bin/cat", "--send-only", "h"}, want: func(c *Config) { c.Exec, c.SendOnly, c.Host = "/bin/cat", true, "h" }},
+		{name: "-e -q -1 (the default)", args: []string{"-e", "/bin/cat", "-q", "-1", "h"}, want: func(c *Config) { c.Exec, c.Host = "/bin/cat", "h" }},
+		{name: "-e -e", args: []string{"-e", "/bin/cat", "-e", "/bin/cat", "h", "1"}, err: msgOneExec},
+		{name: "-e -c", args: []string{"-e", "/bin/cat", "-c", "cat", "h", "1"}, err: msgOneExec},
+		{name: "-c --lua-exec", args: []string{"-c", "cat", "--lua-exec", "x.lua", "h"}, err: msgOneExec},
+		{name: "-e --lua-exec before -z -t", args: []string{"-z", "-t", "-e", "/bin/cat", "--lua-exec", "x", "h"}, err: msgOneExec},
+		{name: "-e empty", args: []string{"-e", "", "h"}, err: "-e needs a non-empty value. QUITTING."},
+		{name: "-c blank", args: []string{"-c", "  ", "h"}, err: "-c needs a non-empty value. QUITTING."},
+		{name: "--lua-exec empty", args: []string{"--lua-exec=", "h"}, err: "--lua-exec needs a non-empty value. QUITTING."},
+		{name: "-e -z", args: []string{"-e", "/bin/cat", "-z", "h", "1"}, err: "Command execution can't be done along with option -z. QUITTING."},
+		{name: "--lua-exec -z", args: []string{"--lua-exec", "x", "-z", "h", "1"}, err: "Command execution can't be done along with option -z. QUITTING."},
+		{name: "-l -z -e: listen message first", args: []string{"-l", "-z", "-e", "/bin/cat"}, err: msgListenWithZ},
+		{name: "-z -t -e: -t message first", args: []string{"-z", "-t", "-e", "/bin/cat", "h", "1"}, err: "Invalid option combination: -z and -t. QUITTING."},
+		{name: "--chat -c", args: []string{"--chat", "-c", "cat"}, err: msgBrokerExec},
+		{name: "--broker --lua-exec", args: []string{"--broker", "--lua-exec", "x.lua"}, err: msgBrokerExec},
+		{name: "-e -q", args: []string{"-e", "/bin/cat", "-q", "1", "h"}, err: "-q cannot be used with -e, -c or --lua-exec: the program, not stdin, feeds the connection. QUITTING."},
+		{name: "-l --proxy-type -e", args: []string{"-l", "--proxy-type", "http", "-e", "/bin/cat"}, err: "Invalid option combination: --proxy-type and -e. QUITTING."},
+		{name: "-U -u -l -k -e", args: []string{"-Uulk", "-e", "/bin/cat", "/tmp/s"}, err: "-k with -e, -c or --lua-exec over Unix datagram sockets is not supported by gnc: use -U without -u, or UDP. QUITTING."},
+		{name: "-U -u -l -e", args: []string{"-Uul", "-e", "/bin/cat", "/tmp/s"}, want: func(c *Config) {
+			c.Unix, c.UDP, c.Listen, c.Exec, c.Host, c.Port = true, true, true, "/bin/cat", "/tmp/s", 0
+		}},
+		{name: "--lua-exec-internal", args: []string{"--lua-exec-internal", "x.lua"}, want: func(c *Config) { c.LuaExecInternal = "x.lua" }},
+		{name: "--lua-exec-internal=", args: []string{"--lua-exec-internal=x.lua"}, want: func(c *Config) { c.LuaExecInternal = "x.lua" }},
+		{name: "--lua-exec-internal with a host", args: []string{"--lua-exec-internal", "x.lua", "h", "1"}, err: msgLuaInternal},
+		{name: "--lua-exec-internal with -l", args: []string{"-l", "--lua-exec-internal", "x.lua"}, err: msgLuaInternal},
+		{name: "--lua-exec-internal empty", args: []string{"--lua-exec-internal", ""}, err: "--lua-exec-internal needs a non-empty value. QUITTING."},
+		{name: "missing --lua-exec", args: []string{"--lua-exec"}, err: "option '--lua-exec' requires an argument"},
+	}...)
+
 	// ---- not yet supported: each takes its argument, so the host and
 	// port after it are not mistaken for extra positionals ----
 	pending := []struct {
 		args []string
 		what string
 	}{
-		{[]string{"-e", "/bin/cat"}, "exec (-e)"},
-		{[]string{"--exec", "/bin/cat"}, "exec (-e)"},
-		{[]string{"-c", "echo hi"}, "exec (-c)"},
-		{[]string{"--sh-exec=echo hi"}, "exec (-c)"},
-		{[]string{"--lua-exec", "x.lua"}, "--lua-exec"},
-		{[]string{"--lua-exec-internal", "x.lua"}, "--lua-exec-internal"},
 		{[]string{"--allow", "10.0.0.0/8"}, "access control (--allow)"},
 		{[]string{"--allowfile", "f"}, "access control (--allowfile)"},
 		{[]string{"--deny", "10.0.0.1"}, "access control (--deny)"},
@@ -506,9 +545,7 @@ func checkParse(tc parseCase) string {
 // refused by name even before it gets its own row in TestParse.
 func TestParseUnsupportedTables(t *testing.T) {
 	// Options whose refusal names another option, as known bugs.
-	unnamedOK := map[string]string{
-		"lua-exec-internal": "--lua-exec-internal is refused as \"--lua-exec is not yet supported\", not by its own name",
-	}
+	unnamedOK := map[string]string{}
 	type opt struct{ name, short, arg, text string }
 	var opts []opt
 	for _, o := range pendingOptions {

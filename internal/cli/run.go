@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gnc/internal/relay"
+	"gnc/internal/spawn"
 	"gnc/internal/transport"
 )
 
@@ -30,6 +31,7 @@ type env struct {
 	stdinInterruptible bool
 	errMu              sync.Mutex
 	log                *relay.Log
+	prog               *spawn.Program // -e, -c or --lua-exec; nil for none
 }
 
 // Run parses args and runs the mode they name with the given stdio until
@@ -55,6 +57,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return usageErrorf("--proxy is not yet supported by this version of gnc.")
 	}
 	e := &env{cfg: cfg, stdout: stdout, stderr: stderr}
+	if cfg.LuaExecInternal != "" {
+		e.stdin = stdin
+		return e.runLuaInternal(ctx)
+	}
+	if e.prog, err = cfg.execProgram(); err != nil {
+		return err
+	}
 	e.verbosef("Version %s", Version)
 	if e.log, err = relay.OpenLog(cfg.OutputFile, cfg.HexDumpFile, cfg.AppendOutput); err != nil {
 		return &FatalError{Err: err}

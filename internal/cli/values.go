@@ -138,3 +138,25 @@ func parseSize(s string) (int, bool) {
 	}
 	return int(n << shift), true
 }
+
+// execValue is -e, -c or --lua-exec: a non-empty command or file, and only
+// one of the three, once (ncat refuses the second as it parses it).
+type execValue struct {
+	what  string
+	dst   *string
+	count *int
+}
+
+func (v execValue) Set(s string) error {
+	*v.count++
+	if *v.count > 1 {
+		return usageErrorf("Only one of --exec, --sh-exec, and --lua-exec is allowed. QUITTING.")
+	}
+	if strings.TrimSpace(s) == "" {
+		return usageErrorf("%s needs a non-empty value. QUITTING.", v.what)
+	}
+	*v.dst = s
+	return nil
+}
+func (v execValue) String() string { return "" }
+func (v execValue) Type() string   { return "command" }

@@ -20,6 +20,10 @@ type Options struct {
 	// HoldAfterPeerEOF keeps the session after the peer's EOF until stdin
 	// ends (connect mode with -k).
 	HoldAfterPeerEOF bool
+	// CloseStdoutAtPeerEOF closes stdout, when it is an io.Closer, once
+	// the connection has nothing more to give (EOF or error): an exec
+	// child reading the other end of a pipe then sees its end of input.
+	CloseStdoutAtPeerEOF bool
 
 	IdleTimeout time.Duration // -i: 0 = none
 	Delay       time.Duration // -d: pause after each chunk

@@ -258,6 +258,9 @@ func (s *session) downstream(out chan<- copyResult) {
 		// our FIN is out, a closed socket may just be in TIME_WAIT.)
 		r.readErr = &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
 	}
+	if c, ok := s.stdout.(io.Closer); ok && s.o.CloseStdoutAtPeerEOF {
+		c.Close()
+	}
 	out <- r
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -830,6 +831,49 @@ func TestRunFileStdin(t *testing.T) {
 			r := waitRun(ctx, t, done)
 			if r.err != nil || r.stats.Sent != int64(len(payload)) {
 				t.Fatalf("Run = %+v, %v", r.stats, r.err)
+			}
+		})
+	}
+}
+
+// closeCounter is a stdout that counts Close calls and records the data
+// written before the first.
+type closeCounter struct {
+	*syncBuffer
+	closes atomic.Int32
+}
+
+func (c *closeCounter) Close() error { c.closes.Add(1); return nil }
+
+// TestRunCloseStdoutAtPeerEOF: an exec child's stdin (the relay's stdout)
+// is closed at the peer's EOF, while the child's output (the relay's
+// stdin) still goes out; without the option stdout stays open.
+func TestRunCloseStdoutAtPeerEOF(t *testing.T) {
+	for _, closeIt := range []bool{true, false} {
+		t.Run(strconv.FormatBool(closeIt), func(t *testing.T) {
+			ctx := testCtx(t)
+			ours, peer := tcpPair(t, "tcp4", "127.0.0.1:0")
+			stdin, stdinW := newStdin(t, true, "", false)
+			stdout := &closeCounter{syncBuffer: newSyncBuffer()}
+			done := startRun(ctx, ours, stdin, stdout, Options{HoldAfterPeerEOF: true, QuitAfterEOF: 0, CloseStdoutAtPeerEOF: closeIt})
+			write(t, peer, "in")
+			peer.CloseWrite()
+			stdout.waitString(ctx, t, "in")
+			write(t, stdinW, "late output")
+			if got := readN(t, peer, 11); got != "late output" {
+				t.Fatalf("peer got %q", got)
+			}
+			stdinW.Close()
+			expectEOF(t, peer)
+			if r := waitRun(ctx, t, done); r.err != nil {
+				t.Fatalf("Run: %v", r.err)
+			}
+			want := int32(0)
+			if closeIt {
+				want = 1
+			}
+			if n := stdout.closes.Load(); n != want {
+				t.Errorf("stdout closed %d times, want %d", n, want)
 			}
 		})
 	}

@@ -18,6 +18,10 @@ type ListenOptions struct {
 	Host    string // address or name; the socket path for Unix networks
 	Port    int
 	NoDNS   bool
+	// ShareUDP sets SO_REUSEADDR on UDP sockets (ncat sets it on all of
+	// them), so that RebindPacket can bind a fresh socket beside one
+	// handed to an exec child.
+	ShareUDP bool
 }
 
 // BindError is a socket that could not be bound, worded as ncat's
@@ -125,6 +129,9 @@ func listenPacketOnce(ctx context.Context, o ListenOptions) ([]net.PacketConn, e
 	port := o.Port
 	for _, a := range addrs {
 		lc := listenConfig()
+		if o.ShareUDP {
+			lc.Control = reuseAddr
+		}
 		ap := netip.AddrPortFrom(a, uint16(port))
 		pc, err := lc.ListenPacket(ctx, "udp"+familySuffix(a), ap.String())
 		if err != nil {

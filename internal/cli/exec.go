@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"gnc/internal/relay"
+	"gnc/internal/spawn"
+	"gnc/internal/transport"
+)
+
+// hasExec says a program runs per connection (-e, -c or --lua-exec).
+func (c *Config) hasExec() bool {
+	return c.Exec != "" || c.ShExec != "" || c.LuaExec != ""
+}
+
+// execProgram prepares the program of -e, -c or --lua-exec; nil for none.
+// A Lua script that cannot be loaded is fatal, as in ncat.
+func (c *Config) execProgram() (*spawn.Program, error) {
+	var p *spawn.Program
+	var err error
+	switch {
+	case c.Exec != "":
+		p, err = spawn.New(spawn.Exec, c.Exec)
+	case c.ShExec != "":
+		p, err = spawn.New(spawn.Shell, c.ShExec)
+	case c.LuaExec != "":
+		p, err = spawn.New(spawn.Lua, c.LuaExec)
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &FatalError{Err: err}
+	}
+	return p, nil
+}
+
+// runLuaInternal is --lua-exec-internal: the script on gnc's own stdio.
+func (e *env) runLuaInternal(ctx context.Context) error {
+	proto, err := spawn.LoadLua(e.cfg.LuaExecInternal)
+	if err != nil {
+		return &FatalError{Err: err}
+	}
+	return spawn.RunLua(ctx, proto, e.stdin, e.stdout, nil, e.stderr)
+}
+
+// execOptions say how a connection meets its program. Over a stream socket
+// with no option that must see the bytes the child gets the socket itself (spawn passes it
+// when the connection has a descriptor; a *tls.Conn has none, so TLS takes
+// the pipes by itself); otherwise gnc relays through pipes so -o, -x, -C
+// (on the program's output), -d, -t, -i, --send-only and --recv-only apply.
+func (e *env) execOptions() spawn.Options {
+	c := e.cfg
+	o := spawn.Options{Stderr: e.stderr, Logf: e.logfOrNil()}
+	// Datagrams always go through pipes, as with ncat: a program reading a
+	// datagram socket in small pieces (a shell's read takes one byte at a
+	// time) would lose the rest of each datagram.
+	if c.OutputFile != "" || c.HexDumpFile != "" || c.CRLF || c.Delay > 0 || c.Telnet ||
+		c.IdleTimeout > 0 || c.SendOnly || c.RecvOnly || c.UDP {
+		ro := e.relayOptions()
+		o.Relay = &ro
+	}
+	return o
+}
+
+// runExec runs the program for one connection, which it takes over, and
+// reports a program that could not start as ncat does (on stderr, per
+// connection; the session just ends).
+func (e *env) runExec(ctx context.Context, conn net.Conn, remote net.Addr) error {
+	o := e.execOptions()
+	o.RemoteAddr = remote
+	err := e.prog.Run(ctx, conn, o)
+	var start *spawn.StartError
+	var script *spawn.ScriptError
+	switch {
+	case errors.As(err, &start):
+		e.errMu.Lock()
+		fmt.Fprintln(e.stderr, start.Error())
+		e.errMu.Unlock()
+		return nil
+	case errors.As(err, &script):
+		e.printf("%v", script)
+		return nil
+	}
+	return err
+}
+
+// connectExec is connect mode with a program: it talks to the target.
+func (e *env) connectExec(ctx context.Context, conn net.Conn) error {
+	err := e.runExec(ctx, conn, nil)
+	var idle *relay.IdleError
+	if errors.As(err, &idle) {
+		return err
+	}
+	return sessionError(err)
+}
+
+// listenExec serves listen mode with a program per connection: one with
+// -l, one per client (up to -m at a time, counted until reaped) with -k.
+func (e *env) listenExec(ctx context.Context) error {
+	c := e.cfg
+	if c.UDP {
+		lo := e.listenOptions()
+		lo.ShareUDP = c.KeepOpen
+		pcs, err := transport.ListenPacket(ctx, lo)
+		if err != nil {
+			return listenError(err)
+		}
+		for _, pc := range pcs {
+			e.announceListener(pc.LocalAddr())
+		}
+		if c.KeepOpen {
+			return e.serveExecUDP(ctx, pcs)
+		}
+		pc, from := firstDatagram(ctx, pcs)
+		if pc == nil {
+			return ignoreCancel(ctx.Err())
+		}
+		e.announceClient(from)
+		conn, ok := pc.(net.Conn)
+		if !ok || transport.ConnectPacket(pc, from) != nil {
+			pc.Close()
+			return fmt.Errorf("cannot reply to %v", from)
+		}
+		return listenSessionError(ignoreCancel(e.runExec(ctx, conn, from)))
+	}
+	lns, err := transport.Listen(ctx, e.listenOptions())
+	if err != nil {
+		return listenError(err)
+	}
+	for _, ln := range lns {
+		e.announceListener(ln.Addr())
+	}
+	if !c.KeepOpen {
+		conn := e.acceptFirst(ctx, lns)
+		if conn == nil {
+			return ctx.Err()
+		}
+		e.announceClient(conn.RemoteAddr())
+		return listenSessionError(ignoreCancel(e.runExec(ctx, conn, nil)))
+	}
+	slots := newSlots(c.MaxConns)
+	var wg sync.WaitGroup
+	for _, ln := range lns {
+		wg.Go(func() {
+			transport.AcceptLoop(ctx, ln, e.verbosef, func(conn net.Conn) {
+				e.announceClient(conn.RemoteAddr())
+				e.startExec(ctx, &wg, slots, conn, nil)
+			})
+		})
+	}
+	<-ctx.Done()
+	wg.Wait()
+	return ignoreCancel(ctx.Err())
+}
+
+// startExec runs conn's program in a goroutine of wg, holding one of
+// slots until the program is reaped, or refuses conn when none is free.
+func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan struct{}, conn net.Conn, remote net.Addr) {
+	select {
+	case slots <- struct{}{}:
+	default:
+		e.verbosef("New connection denied: connection limit reached (%d)", cap(slots))
+		conn.Close()
+		return
+	}
+	wg.Go(func() {
+		defer func() { <-slots }()
+		if err := e.runExec(ctx, conn, remote); err != nil && ctx.Err() == nil {
+			e.debugf("Connection ended: %v", err)
+		}
+	})
+}
+
+// newSlots is a semaphore of n places (-m); with 0 every client is refused.
+func newSlots(n int) chan struct{} { return make(chan struct{}, n) }
+
+// serveExecUDP is -u -l -k with a program, as ncat does it: each socket
+// waits for a datagram from a new peer, is connected to that peer and
+// handed to its program, and a fresh socket is bound in its place for the
+// next peer (the connected one keeps its peer's datagrams).
+func (e *env) serveExecUDP(ctx context.Context, pcs []net.PacketConn) error {
+	c := e.cfg
+	slots := newSlots(c.MaxConns)
+	var wg sync.WaitGroup
+	for _, pc := range pcs {
+		wg.Go(func() { e.serveExecUDPSocket(ctx, &wg, slots, pc) })
+	}
+	wg.Wait()
+	return ignoreCancel(ctx.Err())
+}
+
+func (e *env) serveExecUDPSocket(ctx context.Context, wg *sync.WaitGroup, slots chan struct{}, pc net.PacketConn) {
+	for {
+		got, from := firstDatagram(ctx, []net.PacketConn{pc})
+		if got == nil {
+			return
+		}
+		next, err := transport.RebindPacket(ctx, pc.LocalAddr())
+		if err != nil {
+			e.printf("Cannot listen for the next UDP peer: %s", transport.Describe(err))
+			pc.Close()
+			return
+		}
+		e.announceClient(from)
+		conn, ok := pc.(net.Conn)
+		if !ok || transport.ConnectPacket(pc, from) != nil {
+			pc.Close()
+		} else {
+			e.startExec(ctx, wg, slots, conn, from)
+		}
+		pc = next
+	}
+}
+
+// firstDatagram waits on every socket for a datagram and returns the first
+// socket to get one, with its sender, leaving the datagram queued for the
+// program (MSG_PEEK); the other sockets are closed. nil when ctx ends.
+func firstDatagram(ctx context.Context, pcs []net.PacketConn) (net.PacketConn, net.Addr) {
+	type first struct {
+		pc   net.PacketConn
+		from net.Addr
+	}
+	got := make(chan first, len(pcs))
+	stop := context.AfterFunc(ctx, func() {
+		for _, pc := range pcs {
+			pc.Close()
+		}
+	})
+	var wg sync.WaitGroup
+	for _, pc := range pcs {
+		wg.Go(func() {
+			from, err := transport.PeekFrom(pc)
+			if err == nil {
+				got <- first{pc, from}
+			}
+		})
+	}
+	var winner first
+	select {
+	case winner = <-got:
+	case <-ctx.Done():
+	}
+	stopped := stop()
+	for _, pc := range pcs {
+		if pc != winner.pc {
+			pc.Close()
+		}
+	}
+	if winner.pc != nil && !stopped {
+		// ctx ended at the same moment and closed the winner too.
+		winner.pc = nil
+	}
+	wg.Wait()
+	return winner.pc, winner.from
+}

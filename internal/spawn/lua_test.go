@@ -1,0 +1,97 @@
+package spawn
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeScript(t *testing.T, src string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.lua")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestLuaBindings: the script's stdio is the reader and writer given, for
+// every way Lua 5.1 reaches it.
+func TestLuaBindings(t *testing.T) {
+	tests := []struct {
+		name, script, in, want string
+	}{
+		{"print", `print("a", 1, nil, true)`, "", "a\t1\tnil\ttrue\n"},
+		{"io.write", `io.write("x", 2, "\n")`, "", "x2\n"},
+		{"io.read line", `local l = io.read() io.write("[", l, "]")`, "one\ntwo\n", "[one]"},
+		{"io.read *l at EOF", `io.write(tostring(io.read("*l")))`, "", "nil"},
+		{"io.read *L", `io.write(io.read("*L"), "|")`, "one\ntwo", "one\n|"},
+		{"io.read *a", `io.write(io.read("*a"))`, "one\ntwo", "one\ntwo"},
+		{"io.read a (5.3 spelling)", `io.write(io.read("a"))`, "xyz", "xyz"},
+		{"io.read count", `io.write(io.read(2), "|", io.read(10), "|", tostring(io.read(1)))`, "abcde", "ab|cde|nil"},
+		{"io.read *n", `local a, b = io.read("*n", "*n") io.write(a + b)`, " 3  4.5\n", "7.5"},
+		{"io.read several", `local a, b = io.read("*l", "*l") io.write(b, a)`, "1\n2\n", "21"},
+		{"io.lines", `for l in io.lines() do io.write(l:upper(), ";") end`, "a\nb\nc", "A;B;C;"},
+		{"io.stdin:lines", `for l in io.stdin:lines() do print(#l) end`, "ab\n\nxyz\n", "2\n0\n3\n"},
+		{"io.stdin:read", `io.stdout:write(io.stdin:read("*l"), "!")`, "hey\n", "hey!"},
+		{"file:write chains", `io.stdout:write("a"):write("b")`, "", "ab"},
+		{"io.output():write", `io.output():write("o") io.input():read("*a")`, "zz", "o"},
+		{"io.stdout tostring", `io.write(tostring(io.stdout))`, "", "file (stdout)"},
+		{"echo loop", `while true do local l = io.read("*L") if not l then break end io.write(l) end`, "a\nb\n", "a\nb\n"},
+		{"os.getenv connection", `io.write(os.getenv("NCAT_PROTO"))`, "", "TCP"},
+		{"os.getenv process", `io.write(os.getenv("GNC_LUA_TEST"))`, "", "from process"},
+		{"os.exit ends the script only", `io.write("before") os.exit(3) io.write("after")`, "", "before"},
+		{"io.close stdout", `io.write("a") io.close() print("lost")`, "", "a"},
+	}
+	t.Setenv("GNC_LUA_TEST", "from process")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			proto, err := LoadLua(writeScript(t, tt.script))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			err = RunLua(t.Context(), proto, strings.NewReader(tt.in), &out, []string{"NCAT_PROTO=TCP"}, nil)
+			if err != nil {
+				t.Fatalf("RunLua: %v", err)
+			}
+			if out.String() != tt.want {
+				t.Errorf("output %q, want %q", out.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestLuaErrors(t *testing.T) {
+	if _, err := LoadLua(filepath.Join(t.TempDir(), "missing.lua")); err == nil ||
+		!strings.Contains(err.Error(), "Error loading the Lua script: cannot open ") ||
+		!strings.HasSuffix(err.Error(), ": No such file or directory.") {
+		t.Errorf("missing script: %v", err)
+	}
+	if _, err := LoadLua(writeScript(t, "if then")); err == nil || !strings.HasPrefix(err.Error(), "Error loading the Lua script: ") {
+		t.Errorf("syntax error: %v", err)
+	}
+	proto, err := LoadLua(writeScript(t, `error("boom")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = RunLua(t.Context(), proto, strings.NewReader(""), &bytes.Buffer{}, nil, nil)
+	var se *ScriptError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "boom") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("runtime error: %v", err)
+	}
+	// A script that never ends stops when its context does.
+	proto, err = LoadLua(writeScript(t, `while true do end`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := RunLua(ctx, proto, strings.NewReader(""), &bytes.Buffer{}, nil, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled script: %v", err)
+	}
+}

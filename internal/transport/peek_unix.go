@@ -1,0 +1,84 @@
+//go:build unix
+
+package transport
+
+import (
+	"context"
+	"errors"
+	"net"
+	"syscall"
+)
+
+// PeekFrom waits for a datagram on pc and returns its sender, leaving the
+// datagram queued (MSG_PEEK) for whoever reads pc next, as ncat's UDP
+// listener does before it hands the socket to an exec child. ICMP errors
+// reported on the socket are skipped. It ends with pc's error when pc is
+// closed.
+func PeekFrom(pc net.PacketConn) (net.Addr, error) {
+	sc, ok := pc.(syscall.Conn)
+	if !ok {
+		return nil, errors.ErrUnsupported
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var buf [1]byte
+	for {
+		var from syscall.Sockaddr
+		var rerr error
+		err := raw.Read(func(fd uintptr) bool {
+			_, from, rerr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK)
+			return rerr != syscall.EAGAIN
+		})
+		if err != nil {
+			return nil, err
+		}
+		if rerr == nil && from != nil {
+			return sockaddrToAddr(from), nil
+		}
+		if rerr != nil && !errors.Is(rerr, syscall.ECONNREFUSED) && !errors.Is(rerr, syscall.EINTR) {
+			return nil, &net.OpError{Op: "read", Net: pc.LocalAddr().Network(), Addr: pc.LocalAddr(), Err: rerr}
+		}
+		if rerr == nil {
+			return nil, errors.New("a datagram without a sender address")
+		}
+	}
+}
+
+func sockaddrToAddr(sa syscall.Sockaddr) net.Addr {
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.UDPAddr{IP: net.IP(sa.Addr[:]).To16(), Port: sa.Port}
+	case *syscall.SockaddrInet6:
+		ip := make(net.IP, net.IPv6len)
+		copy(ip, sa.Addr[:])
+		a := &net.UDPAddr{IP: ip, Port: sa.Port}
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a.Zone = ifi.Name
+			}
+		}
+		return a
+	case *syscall.SockaddrUnix:
+		return &net.UnixAddr{Name: sa.Name, Net: "unixgram"}
+	}
+	return nil
+}
+
+// RebindPacket binds a new UDP socket to local (an address a ShareUDP
+// socket is bound to), with SO_REUSEADDR, so it receives the datagrams of
+// peers no connected socket on that address claims.
+func RebindPacket(ctx context.Context, local net.Addr) (net.PacketConn, error) {
+	ua, ok := local.(*net.UDPAddr)
+	if !ok {
+		return nil, errors.ErrUnsupported
+	}
+	lc := listenConfig()
+	lc.Control = reuseAddr
+	network := "udp6"
+	if ua.IP.To4() != nil {
+		network = "udp4"
+	}
+	return lc.ListenPacket(ctx, network, ua.String())
+}
