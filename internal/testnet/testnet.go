@@ -343,3 +343,40 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// PortBlock returns the first of n consecutive TCP ports on host that were
+// all free, and listens on base+i for each i in open (listeners closed at
+// the end of the test), for tests that scan a range of ports and need to
+// know which are open. The others stay closed unless another process on
+// the machine binds one meanwhile.
+func PortBlock(t testing.TB, host string, n int, open ...int) (base int, lns []net.Listener) {
+	t.Helper()
+outer:
+	for range 200 {
+		base = candidatePort()
+		for i := range n {
+			if !bindable("tcp", host, base+i) {
+				continue outer
+			}
+		}
+		for _, i := range open {
+			ln, err := net.Listen("tcp", Addr(host, base+i))
+			if err != nil {
+				for _, l := range lns {
+					l.Close()
+				}
+				lns = nil
+				continue outer
+			}
+			lns = append(lns, ln)
+		}
+		t.Cleanup(func() {
+			for _, l := range lns {
+				l.Close()
+			}
+		})
+		return base, lns
+	}
+	t.Fatalf("no block of %d free tcp ports on %s after 200 tries", n, host)
+	return 0, nil
+}

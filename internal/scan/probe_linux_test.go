@@ -1,0 +1,124 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"gnc/internal/testnet"
+)
+
+// TestSocketProber scans a block of loopback ports, some listening, with
+// the Linux prober and with the portable one, and expects the same
+// answers from both.
+func TestSocketProber(t *testing.T) {
+	for _, host := range []string{testnet.IPv4, testnet.IPv6} {
+		t.Run(host, func(t *testing.T) {
+			if host == testnet.IPv6 {
+				testnet.RequireIPv6(t)
+			}
+			open := map[int]bool{0: true, 3: true, 4: true, 19: true}
+			base, _ := testnet.PortBlock(t, host, 20, 0, 3, 4, 19)
+			ports := span(uint16(base), uint16(base+19))
+			for name, dial := range map[string]func(context.Context, netip.AddrPort) (net.Conn, error){"socket": nil, "net": netDial} {
+				var got []Result
+				o := Options{Addr: netip.MustParseAddr(host), Ports: ports, Timeout: 10 * time.Second, Concurrency: 3, Dial: dial}
+				if err := Run(t.Context(), o, collect(&got)); err != nil {
+					t.Fatalf("%s: Run: %v", name, err)
+				}
+				if len(got) != len(ports) {
+					t.Fatalf("%s: %d results, want %d", name, len(got), len(ports))
+				}
+				for i, r := range got {
+					switch {
+					case r.Port != ports[i]:
+						t.Errorf("%s: result %d is port %d, want %d", name, i, r.Port, ports[i])
+					case open[i] && r.Err != nil:
+						t.Errorf("%s: port %d (listening): %v", name, r.Port, r.Err)
+					case !open[i] && !errors.Is(r.Err, syscall.ECONNREFUSED):
+						t.Errorf("%s: port %d (closed): %v, want connection refused", name, r.Port, r.Err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// fullListener listens with a backlog of 0 and never accepts; after one
+// queued connection the kernel drops further SYNs, so a connection attempt
+// stays in progress: a filtered port on loopback.
+func fullListener(t *testing.T) (netip.AddrPort, int) {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap := netip.AddrPortFrom(v4, uint16(sa.(*syscall.SockaddrInet4).Port))
+	c, err := net.DialTimeout("tcp", ap.String(), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return ap, fd
+}
+
+func TestSocketProberWaits(t *testing.T) {
+	filtered, lfd := fullListener(t)
+	ln := testnet.Listen(t, "tcp", "127.0.0.1:0")
+	open := uint16(testnet.Port(ln.Addr()))
+	t.Run("timeout", func(t *testing.T) {
+		var got []Result
+		o := Options{Addr: v4, Ports: []uint16{filtered.Port(), open}, Timeout: 300 * time.Millisecond}
+		if err := Run(t.Context(), o, collect(&got)); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || !errors.Is(got[0].Err, os.ErrDeadlineExceeded) || got[1].Err != nil {
+			t.Errorf("results %v, want a timeout, then open", got)
+		}
+	})
+	t.Run("cancel", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+		defer cancel()
+		var got []Result
+		o := Options{Addr: v4, Ports: []uint16{filtered.Port()}}
+		err := Run(ctx, o, collect(&got))
+		if !errors.Is(err, context.DeadlineExceeded) || len(got) != 0 {
+			t.Errorf("Run = %v with %v, want the context's error and no result", err, got)
+		}
+	})
+	t.Run("open after a wait", func(t *testing.T) {
+		// The probe's SYN is dropped, so it waits in the poller; once the
+		// queued connection is accepted, the SYN's retransmission gets in.
+		done := make(chan error, 1)
+		go func() {
+			p := newSocketProber(30 * time.Second)
+			defer p.close()
+			done <- p.probe(t.Context(), filtered)
+		}()
+		time.Sleep(200 * time.Millisecond) // usually enough to be waiting; passes either way
+		nfd, _, err := syscall.Accept(lfd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer syscall.Close(nfd)
+		if err := <-done; err != nil {
+			t.Errorf("probe of a port that accepts after a while: %v", err)
+		}
+	})
+}
