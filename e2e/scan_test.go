@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -189,4 +191,19 @@ func fullListener(t *testing.T) int {
 	}
 	t.Cleanup(func() { c.Close() })
 	return port
+}
+
+// TestZeroIOScanSignal: SIGINT ends a scan that waits on a filtered port
+// (with -w far away), and gnc dies by the signal.
+func TestZeroIOScanSignal(t *testing.T) {
+	t.Parallel()
+	filtered := fullListener(t)
+	_, port := listenTCP(t, v4)
+	p := gnc(t, "-zv", "-w", "1h", v4, itoa(filtered)+","+itoa(port))
+	p.waitStderr("gnc: Version")
+	p.signal(syscall.SIGINT)
+	p.wait()
+	if sig := p.killedBy(); sig != syscall.SIGINT {
+		t.Errorf("gnc ended by %v, want SIGINT\n%s", sig, p.dump())
+	}
 }

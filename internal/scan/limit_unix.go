@@ -10,5 +10,5 @@ func fdLimit() uint64 {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
 		return MaxDefaultConcurrency + fdReserve
 	}
-	return r.Cur
+	return uint64(r.Cur) // int64 on some systems
 }
