@@ -15,29 +15,36 @@ import (
 	"gnc/internal/testnet"
 )
 
-// openLine is the stdout line of an open port, in OpenBSD nc's words, with
-// the service name /etc/services gives the port ("*" for none).
+// openLine is the stdout line of an open TCP port, in OpenBSD nc's words,
+// with the service name /etc/services gives the port ("*" for none).
 func openLine(t testing.TB, host string, port int) string {
+	t.Helper()
+	return openLineProto(t, "tcp", host, port)
+}
+
+func openLineProto(t testing.TB, proto, host string, port int) string {
 	t.Helper()
 	name := "*"
 	if f, err := os.Open("/etc/services"); err == nil {
-		names, _ := scan.ParseServices(f, "tcp")
+		names, _ := scan.ParseServices(f, proto)
 		f.Close()
 		if n := names[uint16(port)]; n != "" {
 			name = n
 		}
 	}
-	return fmt.Sprintf("Connection to %s %d port [tcp/%s] succeeded!\n", host, port, name)
+	return fmt.Sprintf("Connection to %s %d port [%s/%s] succeeded!\n", host, port, proto, name)
 }
 
-func refusedLine(host string, port int) string {
-	return fmt.Sprintf(`gnc: connect to %s port %d \(tcp\) failed: Connection refused\.`, regexp.QuoteMeta(host), port)
+func refusedLine(host string, port int) string { return refusedLineProto("tcp", host, port) }
+
+func refusedLineProto(proto, host string, port int) string {
+	return fmt.Sprintf(`gnc: connect to %s port %d \(%s\) failed: Connection refused\.`, regexp.QuoteMeta(host), port, proto)
 }
 
 // TestZeroIOScan: -z over a block of loopback ports, some listening.
 func TestZeroIOScan(t *testing.T) {
 	t.Parallel()
-	base, _ := testnet.PortBlock(t, v4, 12, 1, 4, 11)
+	base := testnet.PortBlock(t, "tcp", v4, 12, 1, 4, 11)
 	port := func(i int) string { return itoa(base + i) }
 
 	t.Run("open ports on stdout in port order, each once", func(t *testing.T) {
@@ -118,19 +125,36 @@ func TestZeroIOScan(t *testing.T) {
 				t.Errorf("-z %s: stderr %q, want %q", tc.spec, got, want)
 			}
 		}
-		p := gnc(t, "-zu", v4, "20-30")
-		p.expectExit(2)
-		if got, want := p.stderr.String(), "gnc: -z with -u checks one port: UDP port lists and ranges are not supported. QUITTING.\n"; got != want {
-			t.Errorf("-zu range: stderr %q, want %q", got, want)
-		}
 	})
+}
+
+// TestZeroIOScanUDP: -z -u with a port list over loopback, which does not
+// rate-limit ICMP errors: bound ports are silent (reported as open, as
+// ncat's one-port -z -u does), the others refused.
+func TestZeroIOScanUDP(t *testing.T) {
+	t.Parallel()
+	base := testnet.PortBlock(t, "udp", v4, 4, 1, 3)
+	p := gnc(t, "-zuv", v4, itoa(base)+"-"+itoa(base+3))
+	p.expectExit(0)
+	if got, want := p.stdout.String(), openLineProto(t, "udp", v4, base+1)+openLineProto(t, "udp", v4, base+3); got != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", got, want)
+	}
+	matchLines(t, p.stderr.String(), `gnc: Version .*`,
+		refusedLineProto("udp", v4, base), refusedLineProto("udp", v4, base+2),
+		`gnc: 2 of 4 ports open on 127\.0\.0\.1 in \d+\.\d\d seconds\.`)
+
+	q := gnc(t, "-zu", v4, itoa(base)+","+itoa(base+2))
+	q.expectExit(1)
+	if out := q.stdout.String() + q.stderr.String(); out != "" {
+		t.Errorf("none open: output %q, want none", out)
+	}
 }
 
 // TestZeroIOScanIPv6: a range against ::1.
 func TestZeroIOScanIPv6(t *testing.T) {
 	t.Parallel()
 	testnet.RequireIPv6(t)
-	base, _ := testnet.PortBlock(t, v6, 6, 0, 5)
+	base := testnet.PortBlock(t, "tcp", v6, 6, 0, 5)
 	p := gnc(t, "-z", v6, itoa(base)+"-"+itoa(base+5))
 	p.expectExit(0)
 	if got, want := p.stdout.String(), openLine(t, v6, base)+openLine(t, v6, base+5); got != want {
@@ -147,7 +171,7 @@ func TestZeroIOScanIPv6(t *testing.T) {
 func TestInteropZeroIOScan(t *testing.T) {
 	t.Parallel()
 	nc := requirePeer(t, "nc.openbsd")
-	base, _ := testnet.PortBlock(t, v4, 8, 2, 3, 7)
+	base := testnet.PortBlock(t, "tcp", v4, 8, 2, 3, 7)
 	spec := itoa(base) + "-" + itoa(base+7)
 	n := startProc(t, procOpts{}, nc, "-zv", v4, spec)
 	n.expectExit(0)

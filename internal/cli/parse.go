@@ -330,9 +330,6 @@ func isPortList(ports []string) bool {
 // scanPositionals takes -z's port arguments as a port list (gnc's
 // addition; ncat checks one port).
 func (c *Config) scanPositionals(ports []string) error {
-	if c.UDP {
-		return usageErrorf("-z with -u checks one port: UDP port lists and ranges are not supported. QUITTING.")
-	}
 	list, err := scan.ParsePorts(ports)
 	if err != nil {
 		return usageErrorf("%s QUITTING.", err)

@@ -192,7 +192,7 @@ func parseCases() []parseCase {
 		{name: "-z trailing comma", args: []string{"-z", "h", "80,"}, err: `Invalid port list "80,": empty item. QUITTING.`},
 		{name: "-z empty argument", args: []string{"-z", "h", "80", ""}, err: `Invalid port list "": empty item. QUITTING.`},
 		{name: "-z open range", args: []string{"-z", "h", "80-"}, err: `Invalid port list "80-": range "80-" needs a first and a last port. QUITTING.`},
-		{name: "-z -u range", args: []string{"-zu", "h", "20-30"}, err: "-z with -u checks one port: UDP port lists and ranges are not supported. QUITTING."},
+		{name: "-z -u range", args: []string{"-zu", "h", "20-30"}, want: func(c *Config) { scanWant(portSpan(20, 30)...)(c); c.UDP = true }},
 		{name: "-z -U two paths", args: []string{"-zU", "a", "b"}, err: "Got more than one socket path: a b. QUITTING."},
 		{name: "-l -z range", args: []string{"-l", "-z", "h", "1-2"}, err: msgListenWithZ},
 		{name: "--send-only", args: []string{"--send-only", "h"}, want: func(c *Config) { c.SendOnly, c.Host = true, "h" }},

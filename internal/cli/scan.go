@@ -17,10 +17,11 @@ import (
 const servicesFile = "/etc/services"
 
 // scanPorts is -z with a port list (gnc's addition): it probes each port of
-// the host's first address (after -4/-6) with a bounded number of
-// connections in flight, prints each open port on stdout in OpenBSD nc's
-// words and in port order (with -v, each closed or filtered one on
-// stderr), and succeeds if any port is open.
+// the host's first address (after -4/-6) with a bounded number of probes
+// in flight, prints each open port on stdout in OpenBSD nc's words and in
+// port order (with -v, each closed or filtered one on stderr), and
+// succeeds if any port is open. A UDP port counts as open when no ICMP
+// error comes back within two seconds, as for ncat's one-port -z -u.
 func (e *env) scanPorts(ctx context.Context) error {
 	c := e.cfg
 	start := time.Now()
@@ -29,9 +30,10 @@ func (e *env) scanPorts(ctx context.Context) error {
 		return &FatalError{Err: err}
 	}
 	addr := addrs[0]
-	o := scan.Options{Addr: addr, Ports: c.ScanPorts, Timeout: c.ConnectTimeout}
+	proto := c.network() // "tcp" or "udp": -U has no port lists
+	o := scan.Options{Addr: addr, Ports: c.ScanPorts, UDP: c.UDP, Timeout: c.ConnectTimeout}
 	if c.SourceAddr != "" || c.SourcePort >= 0 {
-		if o.Dial, err = e.sourceDial(ctx, addr); err != nil {
+		if o.Dial, err = e.sourceDial(ctx, proto, addr); err != nil {
 			return err
 		}
 	}
@@ -39,13 +41,13 @@ func (e *env) scanPorts(ctx context.Context) error {
 	if c.Host != host {
 		host = fmt.Sprintf("%s (%s)", c.Host, addr)
 	}
-	names := serviceNames()
+	names := serviceNames(proto)
 	e.debugf("Scanning %d ports of %s, %d connections at a time.", len(c.ScanPorts), host,
 		min(len(c.ScanPorts), scan.DefaultConcurrency()))
 	open := 0
 	err = scan.Run(ctx, o, func(r scan.Result) error {
 		if r.Err != nil {
-			e.verbosef("connect to %s port %d (tcp) failed: %s", host, r.Port, transport.Describe(r.Err))
+			e.verbosef("connect to %s port %d (%s) failed: %s", host, r.Port, proto, transport.Describe(r.Err))
 			return nil
 		}
 		open++
@@ -53,7 +55,7 @@ func (e *env) scanPorts(ctx context.Context) error {
 		if name == "" {
 			name = "*"
 		}
-		_, err := fmt.Fprintf(e.stdout, "Connection to %s %d port [tcp/%s] succeeded!\n", host, r.Port, name)
+		_, err := fmt.Fprintf(e.stdout, "Connection to %s %d port [%s/%s] succeeded!\n", host, r.Port, proto, name)
 		return err
 	})
 	switch {
@@ -71,7 +73,7 @@ func (e *env) scanPorts(ctx context.Context) error {
 
 // sourceDial is the probe dial for -s and -p: the source address is
 // resolved once, in the target's family.
-func (e *env) sourceDial(ctx context.Context, target netip.Addr) (func(context.Context, netip.AddrPort) (net.Conn, error), error) {
+func (e *env) sourceDial(ctx context.Context, network string, target netip.Addr) (func(context.Context, netip.AddrPort) (net.Conn, error), error) {
 	c := e.cfg
 	source := ""
 	if c.SourceAddr != "" {
@@ -87,7 +89,7 @@ func (e *env) sourceDial(ctx context.Context, target netip.Addr) (func(context.C
 	}
 	return func(ctx context.Context, a netip.AddrPort) (net.Conn, error) {
 		return transport.Dial(ctx, transport.DialOptions{
-			Network:    "tcp",
+			Network:    network,
 			Host:       a.Addr().String(),
 			Port:       int(a.Port()),
 			NoDNS:      true,
@@ -97,14 +99,14 @@ func (e *env) sourceDial(ctx context.Context, target netip.Addr) (func(context.C
 	}, nil
 }
 
-// serviceNames are the TCP service names of /etc/services; none if it
-// cannot be read.
-func serviceNames() map[uint16]string {
+// serviceNames are the service names of /etc/services for proto ("tcp",
+// "udp"); none if it cannot be read.
+func serviceNames(proto string) map[uint16]string {
 	f, err := os.Open(servicesFile)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	names, _ := scan.ParseServices(f, "tcp")
+	names, _ := scan.ParseServices(f, proto)
 	return names
 }

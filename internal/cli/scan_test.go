@@ -14,7 +14,7 @@ import (
 // TestScanPortsRun runs -z with port lists in process: what goes to stdout
 // and stderr, and the error main turns into the exit status.
 func TestScanPortsRun(t *testing.T) {
-	base, _ := testnet.PortBlock(t, testnet.IPv4, 4, 1, 3)
+	base := testnet.PortBlock(t, "tcp", testnet.IPv4, 4, 1, 3)
 	port := func(i int) string { return strconv.Itoa(base + i) }
 	open := func(i int) string {
 		return fmt.Sprintf("Connection to 127.0.0.1 %d port [tcp/%s] succeeded!\n", base+i, serviceName(base+i))
@@ -56,7 +56,7 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errWrite }
 
 func serviceName(port int) string {
-	if n := serviceNames()[uint16(port)]; n != "" {
+	if n := serviceNames("tcp")[uint16(port)]; n != "" {
 		return n
 	}
 	return "*"

@@ -23,7 +23,7 @@ func TestSocketProber(t *testing.T) {
 				testnet.RequireIPv6(t)
 			}
 			open := map[int]bool{0: true, 3: true, 4: true, 19: true}
-			base, _ := testnet.PortBlock(t, host, 20, 0, 3, 4, 19)
+			base := testnet.PortBlock(t, "tcp", host, 20, 0, 3, 4, 19)
 			ports := span(uint16(base), uint16(base+19))
 			for name, dial := range map[string]func(context.Context, netip.AddrPort) (net.Conn, error){"socket": nil, "net": netDial} {
 				var got []Result
@@ -119,6 +119,47 @@ func TestSocketProberWaits(t *testing.T) {
 		defer syscall.Close(nfd)
 		if err := <-done; err != nil {
 			t.Errorf("probe of a port that accepts after a while: %v", err)
+		}
+	})
+}
+
+// TestUDPProber scans a block of loopback UDP ports, some bound: a bound
+// port stays silent (open or filtered), the others answer with an ICMP
+// error (refused). Loopback does not rate-limit those errors.
+func TestUDPProber(t *testing.T) {
+	for _, host := range []string{testnet.IPv4, testnet.IPv6} {
+		t.Run(host, func(t *testing.T) {
+			if host == testnet.IPv6 {
+				testnet.RequireIPv6(t)
+			}
+			base := testnet.PortBlock(t, "udp", host, 8, 2, 5)
+			ports := span(uint16(base), uint16(base+7))
+			var got []Result
+			o := Options{Addr: netip.MustParseAddr(host), Ports: ports, UDP: true, Wait: 300 * time.Millisecond}
+			if err := Run(t.Context(), o, collect(&got)); err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range got {
+				open := i == 2 || i == 5
+				switch {
+				case r.Port != ports[i]:
+					t.Errorf("result %d is port %d, want %d", i, r.Port, ports[i])
+				case open && r.Err != nil:
+					t.Errorf("port %d (bound): %v, want no error", r.Port, r.Err)
+				case !open && !errors.Is(r.Err, syscall.ECONNREFUSED):
+					t.Errorf("port %d (closed): %v, want connection refused", r.Port, r.Err)
+				}
+			}
+		})
+	}
+	t.Run("cancel", func(t *testing.T) {
+		base := testnet.PortBlock(t, "udp", testnet.IPv4, 1, 0)
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		defer cancel()
+		var got []Result
+		err := Run(ctx, Options{Addr: v4, Ports: []uint16{uint16(base)}, UDP: true, Wait: time.Hour}, collect(&got))
+		if !errors.Is(err, context.DeadlineExceeded) || len(got) != 0 {
+			t.Errorf("Run = %v with %v, want the context's error and no result", err, got)
 		}
 	})
 }

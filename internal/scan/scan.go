@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -30,24 +31,35 @@ type Options struct {
 	Addr netip.Addr
 	// Ports are probed in any order but reported in this order.
 	Ports []uint16
-	// Timeout bounds each connection attempt (-w); 0 means no bound.
+	// UDP probes UDP ports instead of TCP: each gets one NUL byte, and a
+	// port is closed only if an ICMP error (ECONNREFUSED) comes back
+	// within Wait. Silence means open or filtered.
+	UDP bool
+	// Wait is how long a UDP probe waits for an ICMP error; 0 means
+	// UDPWait.
+	Wait time.Duration
+	// Timeout bounds each TCP connection attempt (-w); 0 means no bound.
 	Timeout time.Duration
 	// Concurrency is the number of probes in flight; 0 means
 	// DefaultConcurrency().
 	Concurrency int
-	// Dial, if not nil, makes each probe's connection (which is closed at
-	// once); ctx carries the attempt's Timeout. Nil: the package's own
+	// Dial, if not nil, makes each probe's connection (a UDP one with
+	// UDP), which is closed at once; for TCP ctx carries the attempt's
+	// Timeout. Nil: the package's own
 	// prober, which on Linux reuses a socket after a refusal and waits in
 	// the runtime's poller only when the kernel has not answered at once.
 	Dial func(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
 }
 
+// UDPWait is ncat's wait for an ICMP error after a -z -u probe.
+const UDPWait = 2 * time.Second
+
 // Result is what one probe found.
 type Result struct {
 	Port uint16
-	// Err is nil for an open port; otherwise why the connection failed:
-	// syscall.ECONNREFUSED for a closed port, an error matching
-	// os.ErrDeadlineExceeded when Timeout expired.
+	// Err is nil for an open port (UDP: open or filtered); otherwise why
+	// the probe failed: syscall.ECONNREFUSED for a closed port, an error
+	// matching os.ErrDeadlineExceeded when Timeout expired.
 	Err error
 }
 
@@ -157,6 +169,12 @@ func (s *scan) emit(ctx context.Context, stop context.CancelCauseFunc, report fu
 
 func (s *scan) newProber() prober {
 	switch {
+	case s.o.UDP:
+		wait := s.o.Wait
+		if wait <= 0 {
+			wait = UDPWait
+		}
+		return &udpProber{dial: s.o.Dial, wait: wait}
 	case s.o.Dial != nil:
 		return &dialProber{dial: s.o.Dial, timeout: s.o.Timeout}
 	case s.o.Addr.Zone() != "": // a scoped IPv6 address: net resolves the zone
@@ -200,3 +218,45 @@ func netDial(ctx context.Context, addr netip.AddrPort) (net.Conn, error) {
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr.String())
 }
+
+// udpProber sends one NUL byte from a connected UDP socket and waits for
+// the ICMP error that a closed port answers with, which the kernel reports
+// on that socket as ECONNREFUSED.
+type udpProber struct {
+	dial func(ctx context.Context, addr netip.AddrPort) (net.Conn, error) // nil: net.Dialer
+	wait time.Duration
+}
+
+func (p *udpProber) probe(ctx context.Context, addr netip.AddrPort) error {
+	var c net.Conn
+	var err error
+	if p.dial != nil {
+		c, err = p.dial(ctx, addr)
+	} else {
+		var d net.Dialer
+		c, err = d.DialContext(ctx, "udp", addr.String())
+	}
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.SetReadDeadline(time.Now().Add(p.wait)); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if _, err := c.Write([]byte{0}); err != nil {
+		return err
+	}
+	var b [1]byte
+	_, err = c.Read(b[:])
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err == nil, errors.Is(err, os.ErrDeadlineExceeded):
+		return nil // an answer, or silence: open or filtered
+	}
+	return err
+}
+
+func (p *udpProber) close() {}

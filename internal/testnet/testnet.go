@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -344,39 +345,45 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// PortBlock returns the first of n consecutive TCP ports on host that were
-// all free, and listens on base+i for each i in open (listeners closed at
-// the end of the test), for tests that scan a range of ports and need to
-// know which are open. The others stay closed unless another process on
-// the machine binds one meanwhile.
-func PortBlock(t testing.TB, host string, n int, open ...int) (base int, lns []net.Listener) {
+// PortBlock returns the first of n consecutive ports of network ("tcp" or
+// "udp") on host that were all free, and listens on base+i for each i in
+// open (closed at the end of the test), for tests that scan a range of
+// ports and need to know which are open. The others stay closed unless
+// another process on the machine binds one meanwhile.
+func PortBlock(t testing.TB, network, host string, n int, open ...int) (base int) {
 	t.Helper()
+	var held []io.Closer
+	release := func() {
+		for _, c := range held {
+			c.Close()
+		}
+		held = nil
+	}
 outer:
 	for range 200 {
 		base = candidatePort()
 		for i := range n {
-			if !bindable("tcp", host, base+i) {
+			if !bindable(network, host, base+i) {
 				continue outer
 			}
 		}
 		for _, i := range open {
-			ln, err := net.Listen("tcp", Addr(host, base+i))
+			var c io.Closer
+			var err error
+			if network == "udp" {
+				c, err = net.ListenPacket("udp", Addr(host, base+i))
+			} else {
+				c, err = net.Listen("tcp", Addr(host, base+i))
+			}
 			if err != nil {
-				for _, l := range lns {
-					l.Close()
-				}
-				lns = nil
+				release()
 				continue outer
 			}
-			lns = append(lns, ln)
+			held = append(held, c)
 		}
-		t.Cleanup(func() {
-			for _, l := range lns {
-				l.Close()
-			}
-		})
-		return base, lns
+		t.Cleanup(release)
+		return base
 	}
-	t.Fatalf("no block of %d free tcp ports on %s after 200 tries", n, host)
-	return 0, nil
+	t.Fatalf("no block of %d free %s ports on %s after 200 tries", n, network, host)
+	return 0
 }
