@@ -1,7 +1,7 @@
-// Package scan checks many TCP ports of one address for -z: it parses port
-// lists ("20-30,80 443"), probes the ports with a bounded number of
-// connections in flight, and reports each result in port order. It does not
-// resolve names, print, or decide exit codes: the caller does.
+// Package scan checks many TCP or UDP ports of one address for -z: it
+// parses port lists ("20-30,80 443"), probes the ports with a bounded
+// number of probes in flight, and reports each result in port order. It
+// does not resolve names, print, or decide exit codes: the caller does.
 //
 // Typical usage:
 //
