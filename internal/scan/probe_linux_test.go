@@ -163,3 +163,58 @@ func TestUDPProber(t *testing.T) {
 		}
 	})
 }
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	return len(ents)
+}
+
+// TestSocketProberFDs: a scan leaves no descriptor behind, and running out
+// of descriptors ends it with a *LocalError instead of reporting ports
+// closed.
+func TestSocketProberFDs(t *testing.T) {
+	base := testnet.PortBlock(t, "tcp", testnet.IPv4, 50, 7, 30)
+	ports := span(uint16(base), uint16(base+49))
+	before := openFDs(t)
+	var got []Result
+	if err := Run(t.Context(), Options{Addr: v4, Ports: ports, Concurrency: 16}, collect(&got)); err != nil {
+		t.Fatal(err)
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors open after the scan, %d before", after, before)
+	}
+
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	// The limit bounds descriptor numbers: set it to the lowest free one,
+	// so that no probe socket can be made.
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lowest := f.Fd()
+	f.Close()
+	low := lim
+	low.Cur = uint64(lowest)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+		t.Skipf("cannot lower the descriptor limit: %v", err)
+	}
+	got = nil
+	err = Run(t.Context(), Options{Addr: v4, Ports: ports, Concurrency: 16}, collect(&got))
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	var le *LocalError
+	if !errors.As(err, &le) || !errors.Is(err, syscall.EMFILE) {
+		t.Errorf("Run with too few descriptors = %v, want a *LocalError for EMFILE", err)
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors open after the failed scan, %d before", after, before)
+	}
+}
