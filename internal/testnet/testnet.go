@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -348,8 +349,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 // PortBlock returns the first of n consecutive ports of network ("tcp" or
 // "udp") on host that were all free, and listens on base+i for each i in
 // open (closed at the end of the test), for tests that scan a range of
-// ports and need to know which are open. The others stay closed unless
-// another process on the machine binds one meanwhile.
+// ports and need to know which are open. For TCP the other ports of the
+// block are bound without listening: they refuse connections, and no other
+// test can take them while this one scans (a scan would take another
+// test's single-connection listener as a client). UDP ports cannot be
+// held closed: they stay closed unless another process binds one meanwhile.
 func PortBlock(t testing.TB, network, host string, n int, open ...int) (base int) {
 	t.Helper()
 	var held []io.Closer
@@ -367,12 +371,17 @@ outer:
 				continue outer
 			}
 		}
-		for _, i := range open {
+		for i := range n {
 			var c io.Closer
 			var err error
-			if network == "udp" {
+			switch {
+			case !slices.Contains(open, i) && network == "udp":
+				continue
+			case !slices.Contains(open, i):
+				c, err = reserveTCP(host, base+i)
+			case network == "udp":
 				c, err = net.ListenPacket("udp", Addr(host, base+i))
-			} else {
+			default:
 				c, err = net.Listen("tcp", Addr(host, base+i))
 			}
 			if err != nil {
