@@ -64,7 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		for _, c := range bulkCases {
 			fmt.Fprintf(stderr, "%s ", c.id)
 		}
-		fmt.Fprintf(stderr, "%s %s %s ", kernelCase.id, connCases[0].id, connCases[1].id)
+		fmt.Fprintf(stderr, "%s %s %s %s ", kernelCase.id, connCases[0].id, connCases[1].id, scanCase.id)
 		for _, c := range fanoutCases {
 			fmt.Fprintf(stderr, "%s ", c.id)
 		}
@@ -170,10 +170,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	conn := b.connRate(ctx)
+	scan := b.scanRate(ctx)
 	broker := b.brokerTables(ctx)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b.report(ctx, stdout, append([]*table{tput, cpu, conn}, broker...), kernel)
+	b.report(ctx, stdout, append([]*table{tput, cpu, conn, scan}, broker...), kernel)
 	return nil
 }

@@ -43,6 +43,10 @@ type Config struct {
 	// (--broker-buffer).
 	BrokerBuffer int
 	ZeroIO       bool
+	// ScanPorts are the ports of a -z scan, ascending, each once. Set when
+	// the -z port arguments are a list, a range or several arguments (Port
+	// is then 0); nil for ncat's one-port -z, which uses Port.
+	ScanPorts []uint16
 
 	// ProxyAddr is --proxy as given (host, host:port or [v6]:port); "" is
 	// no proxy. ProxyType is the client's proxy protocol with --proxy, or

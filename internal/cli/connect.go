@@ -27,6 +27,9 @@ func (c *Config) network() string {
 // rules end the session.
 func (e *env) connect(ctx context.Context) error {
 	c := e.cfg
+	if len(c.ScanPorts) > 0 {
+		return e.scanPorts(ctx)
+	}
 	start := time.Now()
 	conn, err := transport.Dial(ctx, transport.DialOptions{
 		Network:    c.network(),

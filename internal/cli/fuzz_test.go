@@ -123,6 +123,10 @@ func configProblem(c Config) (problem, bug string) {
 		return "-l with -z", ""
 	case c.ZeroIO && c.Telnet:
 		return "-z with -t", ""
+	case len(c.ScanPorts) > 0 && (!c.ZeroIO || c.Unix || c.Port != 0):
+		return "a port list without -z, or with -U or a Port", ""
+	case !slices.IsSorted(c.ScanPorts) || slices.Contains(c.ScanPorts, 0) || len(slices.Compact(slices.Clone(c.ScanPorts))) != len(c.ScanPorts):
+		return fmt.Sprintf("ScanPorts not ascending ports from 1: %v", c.ScanPorts), ""
 	case c.SendOnly && c.RecvOnly:
 		return "--send-only with --recv-only", ""
 	case c.Unix && (c.SourcePort != -1 || c.Family != 0 || c.Port != 0):

@@ -35,7 +35,9 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
   -w, --wait <time>          Connect timeout (default 10s)
   -q <time>                  Quit <time> after EOF on stdin (0: at once;
                              negative: never, the default)
-  -z                         Zero-I/O mode, report connection status only
+  -z                         Zero-I/O mode, report connection status only;
+                             with port lists (-z host 20-30,80 443) a port
+                             scan: open ports on stdout, exit 0 if any
       --append-output        Append rather than clobber specified output files
       --send-only            Only send data, ignoring received; quit on EOF
       --recv-only            Only receive data, never send anything

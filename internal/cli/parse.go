@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"gnc/internal/scan"
 )
 
 // rawOptions holds what the flag set stores before Parse checks the
@@ -315,6 +317,9 @@ func (c *Config) connectPositionals(args []string) error {
 		c.Port = 0
 		return nil
 	}
+	if c.ZeroIO && isPortList(args[1:]) {
+		return c.scanPositionals(args[1:])
+	}
 	switch len(args) {
 	case 1:
 	case 2:
@@ -326,6 +331,23 @@ func (c *Config) connectPositionals(args []string) error {
 	default:
 		return usageErrorf("Got more than one port specification: %s. QUITTING.", strings.Join(args[1:], " "))
 	}
+	return nil
+}
+
+// isPortList says -z's port arguments ask for a scan rather than ncat's
+// one port: several arguments, or one with a list or a range in it.
+func isPortList(ports []string) bool {
+	return len(ports) > 1 || len(ports) == 1 && strings.ContainsAny(ports[0], ",-")
+}
+
+// scanPositionals takes -z's port arguments as a port list (gnc's
+// addition; ncat checks one port).
+func (c *Config) scanPositionals(ports []string) error {
+	list, err := scan.ParsePorts(ports)
+	if err != nil {
+		return usageErrorf("%s QUITTING.", err)
+	}
+	c.ScanPorts, c.Port = list, 0
 	return nil
 }
 

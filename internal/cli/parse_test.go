@@ -44,6 +44,20 @@ func badSize(s string) string {
 	return fmt.Sprintf("Invalid --broker-buffer size %q (a number of bytes from 1 to 1TiB, optionally with K, M or G, e.g. 65536, 64KiB, 1MiB). QUITTING.", s)
 }
 
+// portSpan is lo..hi inclusive.
+func portSpan(lo, hi int) []uint16 {
+	var p []uint16
+	for i := lo; i <= hi; i++ {
+		p = append(p, uint16(i))
+	}
+	return p
+}
+
+// scanWant is the Config of "-z h PORTS" with a port list.
+func scanWant(ports ...uint16) func(*Config) {
+	return func(c *Config) { c.ZeroIO, c.Host, c.Port, c.ScanPorts = true, "h", 0, ports }
+}
+
 func notYet(what string) string {
 	return what + " is not yet supported by this version of gnc."
 }
@@ -158,6 +172,32 @@ func parseCases() []parseCase {
 		{name: "--g", args: []string{"--g", "1.2.3.4", "h"}, err: "-g (loose source routing) is not supported: IPv4 source routing is obsolete and dropped by routers."},
 		{name: "--G", args: []string{"--G", "4", "h"}, err: "-G (source routing hop pointer) is not supported: IPv4 source routing is obsolete and dropped by routers."},
 		{name: "-z", args: []string{"-z", "h", "80"}, want: func(c *Config) { c.ZeroIO, c.Host, c.Port = true, "h", 80 }},
+		// -z port lists and ranges: gnc's addition (ncat: Invalid port number "20-30").
+		{name: "-z range and list", args: []string{"-z", "h", "20-30,80,443"}, want: scanWant(append(portSpan(20, 30), 80, 443)...)},
+		{name: "-z several port arguments", args: []string{"-z", "h", "20-30", "80", "443"}, want: scanWant(append(portSpan(20, 30), 80, 443)...)},
+		{name: "-z ports sorted, duplicates once", args: []string{"-z", "h", "443", "80,81", "79-81,80"}, want: scanWant(79, 80, 81, 443)},
+		{name: "-z two plain ports", args: []string{"h", "2", "1", "-z"}, want: scanWant(1, 2)},
+		{name: "-z one-port range", args: []string{"-z", "h", "80-80"}, want: scanWant(80)},
+		{name: "-z whole range", args: []string{"-z", "h", "1-65535"}, want: scanWant(portSpan(1, 65535)...)},
+		{name: "-zv -w range", args: []string{"-zvw", "1", "-4", "h", "1-3"}, want: func(c *Config) {
+			scanWant(1, 2, 3)(c)
+			c.Verbose, c.ConnectTimeout, c.Family = 1, time.Second, 4
+		}},
+		{name: "-z single port keeps ncat's message", args: []string{"-z", "h", "http"}, err: `Invalid port number "http". QUITTING.`},
+		{name: "-z single port 0 as ncat", args: []string{"-z", "h", "0"}, want: func(c *Config) { c.ZeroIO, c.Host, c.Port = true, "h", 0 }},
+		{name: "-z list with 0", args: []string{"-z", "h", "0,80"}, err: `Invalid port list "0,80": "0": ports are 1 to 65535. QUITTING.`},
+		{name: "-z range to 65536", args: []string{"-z", "h", "1-65536"}, err: `Invalid port list "1-65536": "1-65536": ports are 1 to 65535. QUITTING.`},
+		{name: "-z 65536 among ports", args: []string{"-z", "h", "80", "65536"}, err: `Invalid port list "65536": "65536": ports are 1 to 65535. QUITTING.`},
+		{name: "-z reversed range", args: []string{"-z", "h", "30-20"}, err: `Invalid port list "30-20": range "30-20" ends before it starts. QUITTING.`},
+		{name: "-z range of names", args: []string{"-z", "h", "a-b"}, err: `Invalid port list "a-b": "a-b" is not a port (N) or a range (N-M). QUITTING.`},
+		{name: "-z name in a list", args: []string{"-z", "h", "80,http"}, err: `Invalid port list "80,http": "http" is not a port (N) or a range (N-M). QUITTING.`},
+		{name: "-z empty item", args: []string{"-z", "h", "80,,81"}, err: `Invalid port list "80,,81": empty item. QUITTING.`},
+		{name: "-z trailing comma", args: []string{"-z", "h", "80,"}, err: `Invalid port list "80,": empty item. QUITTING.`},
+		{name: "-z empty argument", args: []string{"-z", "h", "80", ""}, err: `Invalid port list "": empty item. QUITTING.`},
+		{name: "-z open range", args: []string{"-z", "h", "80-"}, err: `Invalid port list "80-": range "80-" needs a first and a last port. QUITTING.`},
+		{name: "-z -u range", args: []string{"-zu", "h", "20-30"}, want: func(c *Config) { scanWant(portSpan(20, 30)...)(c); c.UDP = true }},
+		{name: "-z -U two paths", args: []string{"-zU", "a", "b"}, err: "Got more than one socket path: a b. QUITTING."},
+		{name: "-l -z range", args: []string{"-l", "-z", "h", "1-2"}, err: msgListenWithZ},
 		{name: "--send-only", args: []string{"--send-only", "h"}, want: func(c *Config) { c.SendOnly, c.Host = true, "h" }},
 		{name: "--recv-only", args: []string{"--recv-only", "h"}, want: func(c *Config) { c.RecvOnly, c.Host = true, "h" }},
 		{name: "--no-shutdown", args: []string{"--no-shutdown", "h"}, want: func(c *Config) { c.NoShutdown, c.Host = true, "h" }},
@@ -282,7 +322,7 @@ func parseCases() []parseCase {
 		{name: "bad port 65536", args: []string{"h", "65536"}, err: `Invalid port number "65536". QUITTING.`},
 		{name: "bad port -5", args: []string{"h", "--", "-5"}, err: `Invalid port number "-5". QUITTING.`},
 		{name: "bad port +5", args: []string{"h", "+5"}, err: `Invalid port number "+5". QUITTING.`},
-		{name: "bad port range", args: []string{"-z", "h", "20-30"}, err: `Invalid port number "20-30". QUITTING.`},
+		{name: "bad port range without -z", args: []string{"h", "20-30"}, err: `Invalid port number "20-30". QUITTING.`},
 		{name: "bad port empty", args: []string{"h", ""}, err: `Invalid port number "". QUITTING.`},
 		{name: "bad port huge", args: []string{"h", "99999999999999999999"}, err: `Invalid port number "99999999999999999999". QUITTING.`},
 		{name: "two ports", args: []string{"h", "1", "2"}, err: "Got more than one port specification: 1 2. QUITTING."},

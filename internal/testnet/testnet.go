@@ -9,11 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -342,4 +344,55 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// PortBlock returns the first of n consecutive ports of network ("tcp" or
+// "udp") on host that were all free, and listens on base+i for each i in
+// open (closed at the end of the test), for tests that scan a range of
+// ports and need to know which are open. For TCP the other ports of the
+// block are bound without listening: they refuse connections, and no other
+// test can take them while this one scans (a scan would take another
+// test's single-connection listener as a client). UDP ports cannot be
+// held closed: they stay closed unless another process binds one meanwhile.
+func PortBlock(t testing.TB, network, host string, n int, open ...int) (base int) {
+	t.Helper()
+	var held []io.Closer
+	release := func() {
+		for _, c := range held {
+			c.Close()
+		}
+		held = nil
+	}
+outer:
+	for range 200 {
+		base = candidatePort()
+		for i := range n {
+			if !bindable(network, host, base+i) {
+				continue outer
+			}
+		}
+		for i := range n {
+			var c io.Closer
+			var err error
+			switch {
+			case !slices.Contains(open, i) && network == "udp":
+				continue
+			case !slices.Contains(open, i):
+				c, err = reserveTCP(host, base+i)
+			case network == "udp":
+				c, err = net.ListenPacket("udp", Addr(host, base+i))
+			default:
+				c, err = net.Listen("tcp", Addr(host, base+i))
+			}
+			if err != nil {
+				release()
+				continue outer
+			}
+			held = append(held, c)
+		}
+		t.Cleanup(release)
+		return base
+	}
+	t.Fatalf("no block of %d free %s ports on %s after 200 tries", n, network, host)
+	return 0
 }

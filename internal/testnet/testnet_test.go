@@ -190,3 +190,25 @@ func TestSamePath(t *testing.T) {
 		}
 	}
 }
+
+func TestPortBlock(t *testing.T) {
+	base := PortBlock(t, "tcp", IPv4, 4, 1, 2)
+	for i := range 4 {
+		c, err := net.DialTimeout("tcp", Addr(IPv4, base+i), 10*time.Second)
+		if c != nil {
+			c.Close()
+		}
+		if open := i == 1 || i == 2; open != (err == nil) {
+			t.Errorf("port %d of the block: dial error %v, want open %v", i, err, open)
+		}
+		if ln, err := net.Listen("tcp", Addr(IPv4, base+i)); err == nil {
+			ln.Close()
+			t.Errorf("port %d of the block could be bound by another socket", i)
+		}
+	}
+	ubase := PortBlock(t, "udp", IPv4, 3, 0)
+	if pc, err := net.ListenPacket("udp", Addr(IPv4, ubase)); err == nil {
+		pc.Close()
+		t.Errorf("the open UDP port of the block could be bound again")
+	}
+}
