@@ -426,7 +426,7 @@ func parseCases() []parseCase {
 		{name: "--allow connect", args: []string{"--allow", "127.0.0.1", "h", "1"}, err: "Invalid option combination: allow/deny with connect. QUITTING."},
 		{name: "--denyfile connect", args: []string{"--denyfile", "f", "h", "1"}, err: "Invalid option combination: allow/deny with connect. QUITTING."},
 		{name: "--allow unix", args: []string{"-lU", "--allow", "127.0.0.1", "/tmp/s"}, err: "--allow, --deny, --allowfile and --denyfile cannot be used with Unix domain sockets (-U): their clients have no IP address. QUITTING."},
-		{name: "--allowfile missing value", args: []string{"-l", "--allowfile"}, err: "option '--allowfile' requires an argument"},	}...)
+		{name: "--allowfile missing value", args: []string{"-l", "--allowfile"}, err: "option '--allowfile' requires an argument"}}...)
 
 	// ---- not yet supported: each takes its argument, so the host and
 	// port after it are not mistaken for extra positionals ----
