@@ -7,16 +7,27 @@ import (
 
 // List is a set of host specs to match client addresses against. Addresses
 // and CIDR prefixes are found by lookup (one per distinct prefix length
-// present), octet ranges that are not prefixes one by one. Its zero value
-// is an empty list; a List is read-only once built.
+// present); octet ranges that are not prefixes by their first three octets
+// when those are single values (192.168.5.1-100), else one by one. Its
+// zero value is an empty list; a List is read-only once built.
 type List struct {
 	prefixes     map[netip.Prefix]struct{}
 	lens4, lens6 []int // the prefix lengths present, per family
-	ranges       []*octetRanges
+	byNet        map[[3]byte][]*octetRanges
+	ranges       []*octetRanges // the others
+	n            int
 }
 
 func (l *List) add(r rule) {
 	if r.octets != nil {
+		l.n++
+		if net, ok := r.octets.net24(); ok {
+			if l.byNet == nil {
+				l.byNet = map[[3]byte][]*octetRanges{}
+			}
+			l.byNet[net] = append(l.byNet[net], r.octets)
+			return
+		}
 		l.ranges = append(l.ranges, r.octets)
 		return
 	}
@@ -39,7 +50,7 @@ func (l *List) Len() int {
 	if l == nil {
 		return 0
 	}
-	return len(l.prefixes) + len(l.ranges)
+	return len(l.prefixes) + l.n
 }
 
 // Contains says whether a matches the list. An IPv4 address (also in its
@@ -56,6 +67,11 @@ func (l *List) Contains(a netip.Addr) bool {
 			return true
 		}
 		b := a.As4()
+		for _, r := range l.byNet[[3]byte(b[:3])] {
+			if r.contains(b) {
+				return true
+			}
+		}
 		for _, r := range l.ranges {
 			if r.contains(b) {
 				return true

@@ -113,6 +113,19 @@ func (o *octetRanges) block(i int) (lo, size int, ok bool) {
 	return lo, size, true
 }
 
+// net24 returns the first three octets when each is a single value.
+func (o *octetRanges) net24() ([3]byte, bool) {
+	var n [3]byte
+	for i := range 3 {
+		lo, size, ok := o.block(i)
+		if !ok || size != 1 {
+			return n, false
+		}
+		n[i] = byte(lo)
+	}
+	return n, true
+}
+
 // prefix returns the ranges as a CIDR prefix when they are one
 // (10.*.*.* is 10.0.0.0/8), so that the common cases match by lookup.
 func (o *octetRanges) prefix() (netip.Prefix, bool) {
