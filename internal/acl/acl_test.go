@@ -398,7 +398,7 @@ func TestFileErrors(t *testing.T) {
 		t.Errorf("directory as file: %v", err)
 	}
 	_, err = New(ctx, Config{AllowFiles: []string{filepath.Join(dir, "none")}})
-	if err == nil || err.Error() != "can't open "+filepath.Join(dir, "none")+": No such file or directory." {
+	if err == nil || err.Error() != "can't open "+filepath.Join(dir, "none")+": No such file or directory." || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
 }

@@ -15,13 +15,16 @@ import (
 // FileError is a spec file that cannot be read or has a bad spec.
 type FileError struct {
 	Path string
-	Line int   // 0 when the file could not be opened or read
-	Err  error // *SpecError for a bad spec
+	Op   string // "open" or "read" when the file failed, "" for a bad spec
+	Line int    // the bad spec's line
+	Err  error  // the *os.PathError, or the *SpecError of a bad spec
 }
 
+// Error is ncat's "can't open F: No such file or directory." for a file
+// that failed, else "F:LINE: " and the spec's error.
 func (e *FileError) Error() string {
-	if e.Line == 0 {
-		return e.Err.Error()
+	if e.Op != "" {
+		return fmt.Sprintf("can't %s %s: %s.", e.Op, e.Path, errnoText(e.Err))
 	}
 	return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
 }
@@ -54,17 +57,17 @@ func ReadSpecs(r io.Reader) ([]FileSpec, error) {
 func (r Resolution) loadFile(ctx context.Context, path string) ([]rule, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &FileError{Path: path, Err: fmt.Errorf("can't open %s: %s.", path, errnoText(err))}
+		return nil, &FileError{Path: path, Op: "open", Err: err}
 	}
 	defer f.Close()
 	specs, err := ReadSpecs(f)
 	if err != nil {
-		return nil, &FileError{Path: path, Err: fmt.Errorf("can't read %s: %s.", path, errnoText(err))}
+		return nil, &FileError{Path: path, Op: "read", Err: err}
 	}
 	var rules []rule
 	for _, fs := range specs {
 		if strings.Contains(fs.Text, ",") {
-			return nil, &FileError{path, fs.Line, &SpecError{fs.Text, fmt.Sprintf("%q: specs in a file are separated by whitespace, not commas.", fs.Text)}}
+			return nil, &FileError{Path: path, Line: fs.Line, Err: &SpecError{fs.Text, fmt.Sprintf("%q: specs in a file are separated by whitespace, not commas.", fs.Text)}}
 		}
 		s, err := ParseSpec(fs.Text)
 		if err == nil {
@@ -73,7 +76,7 @@ func (r Resolution) loadFile(ctx context.Context, path string) ([]rule, error) {
 			rules = append(rules, more...)
 		}
 		if err != nil {
-			return nil, &FileError{path, fs.Line, err}
+			return nil, &FileError{Path: path, Line: fs.Line, Err: err}
 		}
 	}
 	return rules, nil

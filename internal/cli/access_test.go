@@ -29,8 +29,10 @@ func TestSignals(t *testing.T) {
 	s := NewSignals(make(chan os.Signal, 1))
 	var got []string
 	s.Handle(fakeSignal("reload"), func() { got = append(got, "reload") })
-	if !s.Deliver(fakeSignal("reload")) || !s.Deliver(fakeSignal("reload")) {
-		t.Error("a claimed signal was left to main")
+	for range 2 {
+		if !s.Deliver(fakeSignal("reload")) {
+			t.Error("a claimed signal was left to main")
+		}
 	}
 	if s.Deliver(fakeSignal("stop")) {
 		t.Error("an unclaimed signal was claimed")
