@@ -80,7 +80,7 @@ func TestAccessTCP(t *testing.T) {
 			port := testnet.FreePortDual(t, "tcp")
 			p := gnc(t, append([]string{"-lkv", itoa(port)}, tc.args...)...)
 			p.waitStderrCount("Listening on", 1)
-			waitListening(t, "tcp", port, v4)
+			waitListening(t, "tcp", port, "")
 			denied := 0
 			for _, src := range []string{v4, v4b, v6} {
 				want, ok := tc.allowed[src]
@@ -129,7 +129,7 @@ func TestAccessSingleConnection(t *testing.T) {
 	t.Parallel()
 	port := testnet.FreePort(t, "tcp", v4)
 	p := gnc(t, "-lv", "--deny", v4b, v4, itoa(port))
-	waitListening(t, "tcp", port, v4)
+	waitListening(t, "tcp", port, "")
 	for range 2 {
 		bad := dialFrom(t, "tcp", v4b, testnet.Addr(v4, port))
 		write(t, bad, "refused\n")
@@ -155,7 +155,7 @@ func TestAccessMaxConns(t *testing.T) {
 	t.Parallel()
 	port := testnet.FreePort(t, "tcp", v4)
 	p := gnc(t, "-lkv", "-m", "1", "--deny", v4b, v4, itoa(port))
-	waitListening(t, "tcp", port, v4)
+	waitListening(t, "tcp", port, "")
 	for range 3 {
 		bad := dialFrom(t, "tcp", v4b, testnet.Addr(v4, port)) // left open on this side
 		expectRefusedClient(t, bad)
@@ -194,7 +194,7 @@ func TestAccessFilesReload(t *testing.T) {
 	writeSpecs(t, deny, "127.0.0.2 # not this one\n")
 	port := testnet.FreePort(t, "tcp", v4)
 	p := gnc(t, "-lkv", "--allowfile", allow, "--denyfile", deny, v4, itoa(port))
-	waitListening(t, "tcp", port, v4)
+	waitListening(t, "tcp", port, "")
 	addr := testnet.Addr(v4, port)
 	verdict := func(src string, allowed bool, denials int) {
 		t.Helper()
@@ -240,7 +240,7 @@ func TestAccessHangupWithoutFiles(t *testing.T) {
 	t.Parallel()
 	port := testnet.FreePort(t, "tcp", v4)
 	p := gnc(t, "-lk", "--allow", v4, v4, itoa(port))
-	waitListening(t, "tcp", port, v4)
+	waitListening(t, "tcp", port, "")
 	p.signal(syscall.SIGHUP)
 	p.wait()
 	if sig := p.killedBy(); sig != syscall.SIGHUP {
@@ -264,7 +264,7 @@ func TestAccessUDP(t *testing.T) {
 			port := testnet.FreePort(t, "udp", v4)
 			addr := testnet.Addr(v4, port)
 			p := gnc(t, append(args, v4, itoa(port))...)
-			waitListening(t, "udp", port, v4)
+			waitListening(t, "udp", port, "")
 			bad := dialFrom(t, "udp", v4b, addr)
 			write(t, bad, "dropped 1\n")
 			p.waitStderrCount(msgDenied, 1)
@@ -311,7 +311,7 @@ func TestAccessBroker(t *testing.T) {
 		t.Parallel()
 		port := testnet.FreePort(t, "udp", v4)
 		p := gnc(t, "-v", "-u", "--chat", "--allow", v4, v4, itoa(port))
-		waitListening(t, "udp", port, v4)
+		waitListening(t, "udp", port, "")
 		addr := testnet.Addr(v4, port)
 		a := dialFrom(t, "udp", v4, addr)
 		write(t, a, "hi\n")
@@ -352,4 +352,21 @@ func TestAccessErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAccessRefusalsLeakNothing: many refused clients leave gnc with the
+// descriptors it had before them.
+func TestAccessRefusalsLeakNothing(t *testing.T) {
+	t.Parallel()
+	port := testnet.FreePort(t, "tcp", v4)
+	p := gnc(t, "-lk", "--deny", v4b, v4, itoa(port))
+	waitListening(t, "tcp", port, "")
+	before := fdCount(t, p.pid())
+	for range 50 {
+		c := dialFrom(t, "tcp", v4b, testnet.Addr(v4, port))
+		expectRefusedClient(t, c)
+		c.Close()
+	}
+	waitFDs(t, p.pid(), "back to "+itoa(before), func(n int) bool { return n <= before })
+	p.requireRunning("refusals do not stop a -k listener")
 }
