@@ -21,17 +21,19 @@ func main() {
 			signal.Notify(signals, sig)
 		}
 	}
+	// A mode may claim a signal (SIGHUP reloads --allowfile); the rest stop
+	// gnc.
+	sigs := cli.NewSignals(signals)
 	caught := make(chan os.Signal, 1)
 	go func() {
-		sig := <-signals
-		caught <- sig
+		caught <- nextStop(signals, sigs)
 		cancel()
 		// gnc is cleaning up; a second signal ends it at once.
-		dieBy(<-signals)
+		dieBy(nextStop(signals, sigs))
 	}()
 	catchBrokenPipe()
 
-	err := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	err := cli.RunWithSignals(ctx, sigs, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	// Cleaned up (socket files, stdin); now end as the signal says.
 	if ctx.Err() != nil {
 		dieBy(<-caught)
@@ -40,4 +42,14 @@ func main() {
 		fmt.Fprintf(os.Stderr, "gnc: %v\n", err)
 	}
 	os.Exit(cli.ExitCode(err))
+}
+
+// nextStop returns the next signal that no mode has claimed.
+func nextStop(signals <-chan os.Signal, sigs *cli.Signals) os.Signal {
+	for {
+		sig := <-signals
+		if !sigs.Deliver(sig) {
+			return sig
+		}
+	}
 }

@@ -58,6 +58,10 @@ type Options struct {
 
 	// Logf receives -v lines; nil discards them.
 	Logf func(format string, args ...any)
+	// Allow, if not nil, is asked by ServePacket about each datagram from
+	// an address that is not a member; false drops the datagram (--allow,
+	// --deny; the caller logs the refusal). nil: every address may join.
+	Allow func(addr net.Addr) bool
 }
 
 // Hub is one broker or chat room. Its zero value is not usable: call New.

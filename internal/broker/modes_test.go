@@ -177,3 +177,51 @@ func TestPacketMembers(t *testing.T) {
 		})
 	}
 }
+
+// TestPacketAllow: Options.Allow refuses a UDP address before it joins:
+// its datagrams reach nobody and it takes no -m slot.
+func TestPacketAllow(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := func() net.PacketConn {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	a, b, bad := peer(), peer(), peer()
+	refused := make(chan string, 10)
+	h := New(nil, Options{Allow: func(addr net.Addr) bool {
+		if addr.String() == bad.LocalAddr().String() {
+			refused <- addr.String()
+			return false
+		}
+		return true
+	}})
+	var wg sync.WaitGroup
+	wg.Go(func() { h.ServePacket(t.Context(), pc, 2, nil) })
+	defer func() {
+		pc.Close()
+		wg.Wait()
+		h.Close()
+	}()
+	a.WriteTo([]byte("a joins\n"), pc.LocalAddr())
+	waitLen(t, h, 1)
+	bad.WriteTo([]byte("intruder\n"), pc.LocalAddr())
+	select {
+	case <-refused:
+	case <-time.After(waitTimeout):
+		t.Fatal("Allow was not asked about the new address")
+	}
+	b.WriteTo([]byte("b joins\n"), pc.LocalAddr()) // the second of -m 2
+	if got := readDatagram(t, a); got != "b joins\n" {
+		t.Errorf("a got %q, want only b's datagram", got)
+	}
+	if n := h.Len(); n != 2 {
+		t.Errorf("%d members, want 2", n)
+	}
+}

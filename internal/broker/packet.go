@@ -50,6 +50,9 @@ func (h *Hub) ServePacket(ctx context.Context, pc net.PacketConn, max int, onNew
 		m := peers[key]
 		mu.Unlock()
 		if m == nil {
+			if h.o.Allow != nil && !h.o.Allow(addr) {
+				continue
+			}
 			m = newPacketMember(pc, addr)
 			m.onClose = func() {
 				mu.Lock()

@@ -41,6 +41,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 		CRLF:        c.CRLF,
 		Log:         e.log,
 		Logf:        e.verbosef,
+		Allow:       e.allowFunc(),
 	})
 	signalled := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -59,6 +60,9 @@ func (e *env) serveBroker(ctx context.Context) error {
 	for _, ln := range lns {
 		wg.Go(func() {
 			transport.AcceptLoop(ctx, ln, e.verbosef, func(conn net.Conn) {
+				if !e.admitConn(conn) {
+					return
+				}
 				// The client is logged once it is in the room, so that
 				// what it sends after the line reaches everyone before it.
 				addr := conn.RemoteAddr()

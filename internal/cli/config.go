@@ -74,6 +74,12 @@ type Config struct {
 	RecvOnly   bool
 	NoShutdown bool
 
+	// Allow and Deny are the --allow and --deny host specs, one per
+	// element (each value split at its commas), in order; AllowFiles and
+	// DenyFiles are the --allowfile and --denyfile paths. Listen mode only.
+	Allow, Deny           []string
+	AllowFiles, DenyFiles []string
+
 	OutputFile   string // -o
 	HexDumpFile  string // -x
 	AppendOutput bool

@@ -42,10 +42,11 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
       --send-only            Only send data, ignoring received; quit on EOF
       --recv-only            Only receive data, never send anything
       --no-shutdown          Continue half-duplex when receiving EOF on stdin
-      --allow                Allow only given hosts to connect (not yet supported)
-      --allowfile            A file of hosts allowed to connect (not yet supported)
-      --deny                 Deny given hosts from connecting (not yet supported)
-      --denyfile             A file of hosts denied from connecting (not yet supported)
+      --allow                Allow only given hosts to connect to gnc
+      --allowfile            A file of hosts allowed to connect to gnc
+      --deny                 Deny given hosts from connecting to gnc
+      --denyfile             A file of hosts denied from connecting to gnc
+                             (files: "#" comments; SIGHUP reloads them)
       --broker               Enable connection brokering mode (implies -l)
       --chat                 Start a simple chat server (implies --broker)
       --proxy <addr[:port]>  Specify address of host to proxy through (not yet supported)

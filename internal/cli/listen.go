@@ -21,6 +21,11 @@ func (e *env) listenOptions() transport.ListenOptions {
 // listen runs ncat's listen modes.
 func (e *env) listen(ctx context.Context) error {
 	c := e.cfg
+	stopAccess, err := e.startAccess(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopAccess()
 	if c.Broker {
 		return e.serveBroker(ctx)
 	}
@@ -107,6 +112,9 @@ func (e *env) acceptFirst(ctx context.Context, lns []net.Listener) net.Conn {
 	for _, ln := range lns {
 		wg.Go(func() {
 			transport.AcceptLoop(acceptCtx, ln, e.logfOrNil(), func(c net.Conn) {
+				if !e.admitConn(c) {
+					return // a refused client does not end the wait
+				}
 				// Closing ln here makes this loop's next Accept fail, so
 				// each loop sends at most once and first never blocks.
 				ln.Close()
@@ -156,6 +164,9 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
 	for _, ln := range lns {
 		wg.Go(func() {
 			transport.AcceptLoop(ctx, ln, e.verbosef, func(conn net.Conn) {
+				if !e.admitConn(conn) {
+					return
+				}
 				e.announceClient(conn.RemoteAddr())
 				if !hub.AddConn(conn, c.MaxConns) {
 					e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
@@ -221,6 +232,9 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 			buf := make([]byte, relay.DatagramBuffer)
 			for {
 				n, from, err := pc.ReadFrom(buf)
+				if err == nil && !e.admit(from) {
+					continue // dropped
+				}
 				if err == nil {
 					got <- first{pc, buf[:n], from}
 					return
@@ -272,6 +286,7 @@ func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
 			udpmux.Serve(ctx, pc, hub, udpmux.Options{
 				MaxPeers:    c.MaxConns,
 				IdleTimeout: c.IdleTimeout,
+				Allow:       e.allowFunc(),
 				OnNewPeer: func(a net.Addr, admitted bool) {
 					e.announceClient(a)
 					if !admitted {

@@ -27,10 +27,6 @@ type rawOptions struct {
 // pendingOptions are recognised now and implemented by later work; each is
 // refused with a clear message rather than accepted and ignored.
 var pendingOptions = []struct{ name, short, arg, what string }{
-	{"deny", "", "hosts", "access control (--deny)"},
-	{"denyfile", "", "file", "access control (--denyfile)"},
-	{"allow", "", "hosts", "access control (--allow)"},
-	{"allowfile", "", "file", "access control (--allowfile)"},
 	{"ssl", "", "", "TLS (--ssl)"},
 	{"ssl-cert", "", "file", "TLS (--ssl-cert)"},
 	{"ssl-key", "", "file", "TLS (--ssl-key)"},
@@ -111,9 +107,10 @@ func newFlagSet(r *rawOptions) *pflag.FlagSet {
 	fs.BoolVar(&c.Broker, "broker", false, "")
 	fs.BoolVar(&r.chat, "chat", false, "")
 	fs.BoolVar(&r.chat, "talk", false, "")
-	for _, n := range []string{"deny", "denyfile", "allow", "allowfile"} {
-		placeholder(n)
-	}
+	fs.Var(specListValue{"--deny", &c.Deny}, "deny", "")
+	fs.Var(textListValue{"--denyfile", &c.DenyFiles}, "denyfile", "")
+	fs.Var(specListValue{"--allow", &c.Allow}, "allow", "")
+	fs.Var(textListValue{"--allowfile", &c.AllowFiles}, "allowfile", "")
 	fs.BoolVarP(&c.Telnet, "telnet", "t", false, "")
 	fs.BoolVarP(&c.UDP, "udp", "u", false, "")
 	placeholder("sctp")
@@ -215,6 +212,9 @@ func (r *rawOptions) config(args []string) (Config, error) {
 		return Config{}, err
 	}
 	if err := checkProxy(&c); err != nil {
+		return Config{}, err
+	}
+	if err := checkAccess(&c); err != nil {
 		return Config{}, err
 	}
 	var err error

@@ -446,7 +446,30 @@ func parseCases() []parseCase {
 		{name: "listen proxy-auth without type", args: []string{"-l", "--proxy-auth", "u:p"}, err: "--proxy-auth with -l needs --proxy-type http or socks5. QUITTING."},
 		{name: "proxy server udp", args: []string{"-l", "-u", "--proxy-type", "http"}, err: "The proxy server needs TCP: it cannot be used with -u or -U. QUITTING."},
 		{name: "proxy server broker", args: []string{"--broker", "--proxy-type", "http"}, err: "Invalid option combination: --proxy-type and --broker/--chat. QUITTING."},
-	}...)
+
+		// ---- access control (ncat-behaviour.md §10) ----
+		{name: "--allow", args: []string{"-l", "--allow", "127.0.0.1"}, want: listenACL(func(c *Config) { c.Allow = []string{"127.0.0.1"} })},
+		{name: "--allow list and repeat", args: []string{"-lk", "--allow", "10.0.0.0/8,,::1", "--allow=192.168.0-255.1-254,", "-n"},
+			want: listenACL(func(c *Config) {
+				c.KeepOpen, c.NoDNS = true, true
+				c.Allow = []string{"10.0.0.0/8", "::1", "192.168.0-255.1-254"}
+			})},
+		{name: "--deny", args: []string{"-l", "--deny", "127.0.0.2", "--deny", "127.0.0.-1,fe80::/10"}, want: listenACL(func(c *Config) { c.Deny = []string{"127.0.0.2", "127.0.0.-1", "fe80::/10"} })},
+		{name: "--allowfile --denyfile", args: []string{"--broker", "--allowfile", "a", "--denyfile=d", "--allowfile", "b"}, want: listenACL(func(c *Config) {
+			c.Broker, c.AllowFiles, c.DenyFiles = true, []string{"a", "b"}, []string{"d"}
+		})},
+		{name: "--deny name", args: []string{"-lu", "--deny", "localhost/8"}, want: listenACL(func(c *Config) { c.UDP, c.Deny = true, []string{"localhost/8"} })},
+		{name: "--allow -n name", args: []string{"-l", "--allow", "localhost", "-n"}, err: `Error resolving name "localhost": Name or service not known (-n allows numeric addresses only) QUITTING.`},
+		{name: "--deny -n range name", args: []string{"-ln", "--deny", "127.0.0.5-3"}, err: `Error resolving name "127.0.0.5-3": Name or service not known (-n allows numeric addresses only) QUITTING.`},
+		{name: "--allow bad netmask", args: []string{"-l", "--allow", "10.0.0.0/33"}, err: `Illegal netmask in "10.0.0.0/33". Must be smaller than address bit length. QUITTING.`},
+		{name: "--deny bad v6 netmask", args: []string{"-l", "--deny", "::1/129"}, err: `Illegal netmask in "::1/129". Must be smaller than address bit length. QUITTING.`},
+		{name: "--allow netmask syntax", args: []string{"-l", "--allow", "127.0.0.1/x"}, err: `Error parsing netmask in "127.0.0.1/x". QUITTING.`},
+		{name: "--allow empty", args: []string{"-l", "--allow", ","}, err: "--allow needs at least one host specification. QUITTING."},
+		{name: "--denyfile empty", args: []string{"-l", "--denyfile", ""}, err: "--denyfile needs a non-empty value. QUITTING."},
+		{name: "--allow connect", args: []string{"--allow", "127.0.0.1", "h", "1"}, err: "Invalid option combination: allow/deny with connect. QUITTING."},
+		{name: "--denyfile connect", args: []string{"--denyfile", "f", "h", "1"}, err: "Invalid option combination: allow/deny with connect. QUITTING."},
+		{name: "--allow unix", args: []string{"-lU", "--allow", "127.0.0.1", "/tmp/s"}, err: "--allow, --deny, --allowfile and --denyfile cannot be used with Unix domain sockets (-U): their clients have no IP address. QUITTING."},
+		{name: "--allowfile missing value", args: []string{"-l", "--allowfile"}, err: "option '--allowfile' requires an argument"}}...)
 
 	// ---- exec: -e, -c, --lua-exec (messages checked against ncat 7.93) ----
 	cases = append(cases, []parseCase{
@@ -496,10 +519,6 @@ func parseCases() []parseCase {
 		args []string
 		what string
 	}{
-		{[]string{"--allow", "10.0.0.0/8"}, "access control (--allow)"},
-		{[]string{"--allowfile", "f"}, "access control (--allowfile)"},
-		{[]string{"--deny", "10.0.0.1"}, "access control (--deny)"},
-		{[]string{"--denyfile", "f"}, "access control (--denyfile)"},
 		{[]string{"--ssl"}, "TLS (--ssl)"},
 		{[]string{"--ssl-cert", "c.pem"}, "TLS (--ssl-cert)"},
 		{[]string{"--ssl-key", "k.pem"}, "TLS (--ssl-key)"},
@@ -669,5 +688,13 @@ func TestParseRowsCoverOptions(t *testing.T) {
 	})
 	if len(missing) > 0 {
 		t.Errorf("options without a TestParse row: %v", missing)
+	}
+}
+
+// listenACL is a listen-mode Config changed by f.
+func listenACL(f func(*Config)) func(*Config) {
+	return func(c *Config) {
+		c.Listen = true
+		f(c)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"gnc/internal/acl"
 	"gnc/internal/relay"
 	"gnc/internal/spawn"
 	"gnc/internal/transport"
@@ -32,12 +33,22 @@ type env struct {
 	errMu              sync.Mutex
 	log                *relay.Log
 	prog               *spawn.Program // -e, -c or --lua-exec; nil for none
+	// access is --allow/--deny; nil (everyone allowed) without them.
+	access *acl.Checker
+	// signals lets a mode claim signals from main; nil under plain Run.
+	signals *Signals
 }
 
 // Run parses args and runs the mode they name with the given stdio until
 // it ends or ctx is cancelled. stdin and stdout should be the process's
 // *os.File stdio so the data path stays zero-copy.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return RunWithSignals(ctx, nil, args, stdin, stdout, stderr)
+}
+
+// RunWithSignals is Run for main: a mode may claim signals from sigs (see
+// Signals), as --allowfile/--denyfile claim SIGHUP to reload the files.
+func RunWithSignals(ctx context.Context, sigs *Signals, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cfg, err := Parse(args)
 	if err != nil {
 		return err
@@ -56,7 +67,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case cfg.ProxyAddr != "":
 		return usageErrorf("--proxy is not yet supported by this version of gnc.")
 	}
-	e := &env{cfg: cfg, stdout: stdout, stderr: stderr}
+	e := &env{cfg: cfg, stdout: stdout, stderr: stderr, signals: sigs}
 	if cfg.LuaExecInternal != "" {
 		e.stdin = stdin
 		return e.runLuaInternal(ctx)

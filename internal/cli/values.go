@@ -2,6 +2,8 @@ package cli
 
 import (
 	"strconv"
+
+	"gnc/internal/acl"
 	"strings"
 	"time"
 )
@@ -87,6 +89,41 @@ func (v textValue) Set(s string) error {
 }
 func (v textValue) String() string { return "" }
 func (v textValue) Type() string   { return "string" }
+
+// specListValue is --allow or --deny: comma-separated host specs, added
+// to the list at each occurrence. Their syntax is checked once -n is known,
+// by checkAccess.
+type specListValue struct {
+	what string // "--allow"
+	dst  *[]string
+}
+
+func (v specListValue) Set(s string) error {
+	specs := acl.SplitList(s)
+	if len(specs) == 0 {
+		return usageErrorf("%s needs at least one host specification. QUITTING.", v.what)
+	}
+	*v.dst = append(*v.dst, specs...)
+	return nil
+}
+func (v specListValue) String() string { return "" }
+func (v specListValue) Type() string   { return "hosts" }
+
+// textListValue is a repeatable option whose values may not be empty.
+type textListValue struct {
+	what string
+	dst  *[]string
+}
+
+func (v textListValue) Set(s string) error {
+	if s == "" {
+		return usageErrorf("%s needs a non-empty value. QUITTING.", v.what)
+	}
+	*v.dst = append(*v.dst, s)
+	return nil
+}
+func (v textListValue) String() string { return "" }
+func (v textListValue) Type() string   { return "file" }
 
 // sizeValue is a byte count: digits with an optional binary unit, K, M or
 // G (also KB/KiB, MB/MiB, GB/GiB, any case), e.g. 65536, 64KiB, 1MiB.

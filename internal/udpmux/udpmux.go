@@ -61,6 +61,10 @@ type Options struct {
 	// OnNewPeer, if not nil, is told of each new source address and whether
 	// it was admitted.
 	OnNewPeer func(addr net.Addr, admitted bool)
+	// Allow, if not nil, is asked about each datagram from an address that
+	// is not a peer; false drops the datagram before OnNewPeer hears of it
+	// (--allow, --deny; the caller logs the refusal). nil: every address.
+	Allow func(addr net.Addr) bool
 }
 
 // Serve reads datagrams from pc until ctx ends or pc is closed, adding each
@@ -87,6 +91,9 @@ func Serve(ctx context.Context, pc net.PacketConn, hub *relay.Hub, o Options) er
 		p := m.peers[key]
 		m.mu.Unlock()
 		if p == nil {
+			if o.Allow != nil && !o.Allow(addr) {
+				continue
+			}
 			p = &peer{pc: pc, addr: addr, m: m, key: key}
 			p.touch()
 			admitted := hub.Join(p, o.MaxPeers)

@@ -285,3 +285,39 @@ func TestServeSendOnly(t *testing.T) {
 		t.Errorf("udpmux.Serve writes peers' datagrams to stdout under --send-only (hub Options.SendOnly): %q", got)
 	}
 }
+
+// Allow refuses a new address before it is a peer: its datagrams are
+// dropped, OnNewPeer never hears of it, and it takes no MaxPeers slot.
+func TestServeAllow(t *testing.T) {
+	ctx := testCtx(t)
+	var mu sync.Mutex
+	var refused string // the address Allow refuses
+	asked := map[string]int{}
+	allow := func(a net.Addr) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		asked[a.String()]++
+		return a.String() != refused
+	}
+	s := startServer(t, "udp4", "127.0.0.1:0", relay.Options{}, Options{MaxPeers: 1, Allow: allow})
+	bad, good := s.client(t), s.client(t)
+	mu.Lock()
+	refused = bad.LocalAddr().String()
+	mu.Unlock()
+	send(t, bad, "refused 1")
+	send(t, bad, "refused 2")
+	send(t, good, "welcome")
+	if e := nextEvent(ctx, t, s.events); !e.admitted || e.addr != good.LocalAddr().String() {
+		t.Errorf("OnNewPeer(%s, %v), want (%s, true)", e.addr, e.admitted, good.LocalAddr())
+	}
+	send(t, good, "again")
+	got := s.stdout.waitChunks(ctx, t, 2)
+	if len(got) != 2 || string(got[0]) != "welcome" || string(got[1]) != "again" {
+		t.Errorf("stdout writes = %q; refused datagrams must be dropped", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if asked[refused] != 2 || asked[good.LocalAddr().String()] != 1 {
+		t.Errorf("Allow asked %v; want twice for the refused address, once for the peer", asked)
+	}
+}
