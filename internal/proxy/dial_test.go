@@ -65,7 +65,6 @@ func expect(r io.Reader, want string) error {
 	return nil
 }
 
-
 // reply writes a reply, then, if echo, echoes what follows.
 func reply(req, resp string, echo bool) func(net.Conn) error {
 	return func(c net.Conn) error {
@@ -431,4 +430,3 @@ func TestDialSourcePort(t *testing.T) {
 		t.Errorf("proxy saw a client at a port other than %s", want)
 	}
 }
-

@@ -116,7 +116,9 @@ func (e *ResolveError) Unwrap() error { return e.Err }
 // AddrError is a --proxy value that cannot be a proxy address.
 type AddrError struct{ Addr, Reason string }
 
-func (e *AddrError) Error() string { return fmt.Sprintf("Invalid proxy address %q: %s.", e.Addr, e.Reason) }
+func (e *AddrError) Error() string {
+	return fmt.Sprintf("Invalid proxy address %q: %s.", e.Addr, e.Reason)
+}
 
 // DefaultPort is the proxy port used when --proxy names none.
 func DefaultPort(typ string) int {

@@ -9,7 +9,7 @@ import (
 
 // SOCKS4 wire values.
 const (
-	socks4Version  = 4
+	socks4Version    = 4
 	socks4CmdConnect = 1
 )
 

@@ -230,5 +230,3 @@ func socks5Connect(conn net.Conn, r io.Reader, o *Options, t target) error {
 	}
 	return nil
 }
-
-
