@@ -1,5 +1,7 @@
 package cli
 
+import "gnc/internal/proxy"
+
 // Proxy option checks: --proxy, --proxy-type, --proxy-auth and --proxy-dns
 // mean a proxy client in connect mode and a proxy server with -l.
 
@@ -48,6 +50,9 @@ func checkProxy(c *Config) error {
 	}
 	if c.ProxyType == "" {
 		c.ProxyType = "http"
+	}
+	if _, _, err := proxy.SplitAddr(c.ProxyAddr, c.ProxyType); err != nil {
+		return usageErrorf("%v QUITTING.", err)
 	}
 	switch {
 	case c.UDP:

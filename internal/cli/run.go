@@ -30,6 +30,9 @@ type env struct {
 	stdinInterruptible bool
 	errMu              sync.Mutex
 	log                *relay.Log
+
+	// getenv reads the environment (NCAT_PROXY_AUTH); nil means os.Getenv.
+	getenv func(string) string
 }
 
 // Run parses args and runs the mode they name with the given stdio until
@@ -51,8 +54,6 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case cfg.Listen && cfg.ProxyType != "":
 		return usageErrorf("the %s proxy server (-l --proxy-type) is not yet supported by this version of gnc.", cfg.ProxyType)
-	case cfg.ProxyAddr != "":
-		return usageErrorf("--proxy is not yet supported by this version of gnc.")
 	}
 	e := &env{cfg: cfg, stdout: stdout, stderr: stderr}
 	e.verbosef("Version %s", Version)
