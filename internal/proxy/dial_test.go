@@ -36,15 +36,24 @@ func fakeProxy(t *testing.T, handlers ...func(c net.Conn) error) string {
 		wg.Wait()
 	})
 	wg.Go(func() {
-		for _, h := range handlers {
+		for i := 0; i < len(handlers); {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
 			c.SetDeadline(time.Now().Add(testTimeout))
+			br := bufio.NewReader(c)
+			if _, err := br.Peek(1); err != nil {
+				// A probe that sent nothing (a port scan elsewhere on
+				// this machine): not the client under test.
+				c.Close()
+				continue
+			}
+			h := handlers[i]
+			i++
 			wg.Go(func() {
 				defer c.Close()
-				if err := h(c); err != nil {
+				if err := h(peekedConn{c, br}); err != nil {
 					t.Errorf("fake proxy: %v", err)
 				}
 			})
@@ -52,6 +61,14 @@ func fakeProxy(t *testing.T, handlers ...func(c net.Conn) error) string {
 	})
 	return ln.Addr().String()
 }
+
+// peekedConn is a conn whose first bytes sit in a bufio.Reader.
+type peekedConn struct {
+	net.Conn
+	br *bufio.Reader
+}
+
+func (c peekedConn) Read(p []byte) (int, error) { return c.br.Read(p) }
 
 // expect reads exactly len(want) bytes from r and compares them.
 func expect(r io.Reader, want string) error {

@@ -270,14 +270,13 @@ func handshake(ctx context.Context, conn net.Conn, fn func() error) error {
 	}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	err := fn()
-	if !stop() {
-		// ctx ended: the deadline may have cut the handshake short.
-		if err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-			return errorf(ctx.Err(), "Proxy handshake failed: %s", transport.Describe(ctx.Err()))
-		}
-		return err
+	if !stop() && err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		// Interrupted (a signal), not timed out as the read error says.
+		return errorf(ctx.Err(), "Proxy handshake interrupted.")
 	}
-	conn.SetDeadline(time.Time{})
+	if err == nil {
+		conn.SetDeadline(time.Time{})
+	}
 	return err
 }
 
