@@ -26,9 +26,16 @@ const testTimeout = 30 * time.Second
 // and its goroutines waited for, when the test ends.
 func fakeProxy(t *testing.T, handlers ...func(c net.Conn) error) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return fakeProxyOn(t, "tcp", "127.0.0.1:0", handlers...)
+}
+
+// fakeProxyOn is fakeProxy listening on network and addr; it skips the
+// test if it cannot listen there (no IPv6 loopback).
+func fakeProxyOn(t *testing.T, network, addr string, handlers ...func(c net.Conn) error) string {
+	t.Helper()
+	ln, err := net.Listen(network, addr)
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("listen %s %s: %v", network, addr, err)
 	}
 	var wg sync.WaitGroup
 	t.Cleanup(func() {
@@ -446,4 +453,18 @@ func TestDialSourcePort(t *testing.T) {
 	if want := net.JoinHostPort("127.0.0.1", strconv.Itoa(src)); <-got != want {
 		t.Errorf("proxy saw a client at a port other than %s", want)
 	}
+}
+
+// TestDialIPv6Proxy reaches a proxy by a bracketed IPv6 literal.
+func TestDialIPv6Proxy(t *testing.T) {
+	addr := fakeProxyOn(t, "tcp6", "[::1]:0", reply("CONNECT h.invalid:1 HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n\r\n", true))
+	if !strings.HasPrefix(addr, "[::1]:") {
+		t.Fatalf("listening on %s", addr)
+	}
+	c, err := Dial(dialCtx(t), Options{Addr: addr, Host: "h.invalid", Port: 1, Timeout: testTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	roundTrip(t, c, "")
 }
