@@ -5,8 +5,8 @@ import "testing"
 // TestProxyAuthEnv checks that NCAT_PROXY_AUTH is read when --proxy-auth
 // is absent, and that the option wins.
 func TestProxyAuthEnv(t *testing.T) {
-	env := map[string]string{"NCAT_PROXY_AUTH": "env:pw"}
-	getenv := func(k string) string { return env[k] }
+	vars := map[string]string{"NCAT_PROXY_AUTH": "env:pw"}
+	getenv := func(k string) string { return vars[k] }
 	tests := []struct {
 		args []string
 		want string
