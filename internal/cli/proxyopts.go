@@ -5,6 +5,22 @@ import "gnc/internal/proxy"
 // Proxy option checks: --proxy, --proxy-type, --proxy-auth and --proxy-dns
 // mean a proxy client in connect mode and a proxy server with -l.
 
+// onceValue is a non-empty string option that may be given only once, as
+// ncat's --proxy, --proxy-type and --proxy-auth.
+type onceValue struct {
+	what string
+	dst  *string
+}
+
+func (v onceValue) Set(s string) error {
+	if *v.dst != "" {
+		return usageErrorf("You can't specify more than one %s. QUITTING.", v.what)
+	}
+	return textValue(v).Set(s)
+}
+func (v onceValue) String() string { return "" }
+func (v onceValue) Type() string   { return "string" }
+
 // proxyDNSValue is --proxy-dns.
 type proxyDNSValue struct{ dst *string }
 
