@@ -416,3 +416,39 @@ func TestZeroCopyThroughProxy(t *testing.T) {
 		})
 	}
 }
+
+// TestInteropProxyChain goes through two of ncat's HTTP proxies, the
+// second asking for credentials: --proxy a,b.
+func TestInteropProxyChain(t *testing.T) {
+	t.Parallel()
+	ncat := requirePeer(t, "ncat")
+	first, second := testnet.FreePort(t, "tcp", v4), testnet.FreePort(t, "tcp", v4)
+	startProc(t, procOpts{}, ncat, "-l", "--proxy-type", "http", v4, itoa(first))
+	startProc(t, procOpts{}, ncat, "-l", "--proxy-type", "http", "--proxy-auth", "u:pw", v4, itoa(second))
+	waitListening(t, "tcp", first, "")
+	waitListening(t, "tcp", second, "")
+	ln, port := listenTCP(t, v4)
+	chain := v4 + ":" + itoa(first) + "," + v4 + ":" + itoa(second)
+	p := gnc(t, "-v", "--proxy", chain, "--proxy-auth", "u:pw", v4, itoa(port))
+	c := accept(t, ln)
+	write(t, c, "through two\n")
+	p.waitStdout("through two\n")
+	p.write("back\n")
+	readUntil(t, c, "back\n")
+	c.Close()
+	p.expectExit(0)
+	errs := p.stderr.String()
+	for _, want := range []string{"gnc: Connected to proxy " + v4 + ":" + itoa(first) + "\n", "gnc: Connected to proxy " + v4 + ":" + itoa(second) + "\n"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+
+	// A chain whose second hop refuses: the message names the hop.
+	p = gnc(t, "--proxy", chain, v4, itoa(port))
+	p.expectExit(1)
+	want := "gnc: Proxy chain, hop 2 (" + v4 + ":" + itoa(second) + "): Proxy returned status code 407 (HTTP/1.0 407 Proxy Authentication Required); the proxy wants credentials: use --proxy-auth.\n"
+	if got := p.stderr.String(); got != want {
+		t.Errorf("stderr = %q; want %q", got, want)
+	}
+}

@@ -399,6 +399,8 @@ func parseCases() []parseCase {
 		{name: "proxy-type twice", args: []string{"--proxy", "a", "--proxy-type", "http", "--proxy-type=http", "h", "1"}, err: "You can't specify more than one --proxy-type. QUITTING."},
 		{name: "proxy-auth twice", args: []string{"--proxy", "a", "--proxy-auth", "u:p", "--proxy-auth", "u:q", "h", "1"}, err: "You can't specify more than one --proxy-auth. QUITTING."},
 		{name: "proxy-dns twice, last wins", args: []string{"--proxy", "p", "--proxy-dns", "local", "--proxy-dns", "none", "h", "1"}, want: proxyClient("p", "http", "", "none")},
+		{name: "proxy chain", args: []string{"--proxy", "a:3128,[::1]:8080,c", "h", "1"}, want: proxyClient("a:3128,[::1]:8080,c", "http", "", "remote")},
+		{name: "proxy chain empty hop", args: []string{"--proxy", "a,,c", "h", "1"}, err: `Invalid proxy address "": empty. QUITTING.`},
 		{name: "proxy ipv6 bracketed port", args: []string{"--proxy", "[::1]:8080", "h", "1"}, want: proxyClient("[::1]:8080", "http", "", "remote")},
 		{name: "proxy ipv6 without brackets", args: []string{"--proxy", "::1", "h", "1"}, err: `Invalid proxy address "::1": an IPv6 proxy address needs brackets, as in [::1]:8080. QUITTING.`},
 		{name: "proxy bad port", args: []string{"--proxy", "p:http", "h", "1"}, err: `Invalid proxy address "p:http": invalid port number "http". QUITTING.`},

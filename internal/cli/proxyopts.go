@@ -1,6 +1,10 @@
 package cli
 
-import "gnc/internal/proxy"
+import (
+	"strings"
+
+	"gnc/internal/proxy"
+)
 
 // Proxy option checks: --proxy, --proxy-type, --proxy-auth and --proxy-dns
 // mean a proxy client in connect mode and a proxy server with -l.
@@ -67,8 +71,10 @@ func checkProxy(c *Config) error {
 	if c.ProxyType == "" {
 		c.ProxyType = "http"
 	}
-	if _, _, err := proxy.SplitAddr(c.ProxyAddr, c.ProxyType); err != nil {
-		return usageErrorf("%v QUITTING.", err)
+	for _, hop := range strings.Split(c.ProxyAddr, ",") { // a,b: a chain
+		if _, _, err := proxy.SplitAddr(hop, c.ProxyType); err != nil {
+			return usageErrorf("%v QUITTING.", err)
+		}
 	}
 	switch {
 	case c.UDP:

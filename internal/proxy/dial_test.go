@@ -77,6 +77,8 @@ type peekedConn struct {
 
 func (c peekedConn) Read(p []byte) (int, error) { return c.br.Read(p) }
 
+func (c peekedConn) CloseWrite() error { return c.Conn.(*net.TCPConn).CloseWrite() }
+
 // expect reads exactly len(want) bytes from r and compares them.
 func expect(r io.Reader, want string) error {
 	got := make([]byte, len(want))
@@ -467,4 +469,97 @@ func TestDialIPv6Proxy(t *testing.T) {
 	}
 	defer c.Close()
 	roundTrip(t, c, "")
+}
+
+// forwarder is a working HTTP CONNECT proxy for one client: it answers
+// 200 and relays to the address asked for.
+func forwarder(c net.Conn) error {
+	br := bufio.NewReader(c)
+	line, err := br.ReadString('\n')
+	f := strings.Fields(line)
+	if err != nil || len(f) != 3 || f[0] != "CONNECT" {
+		return fmt.Errorf("bad request %q: %v", line, err)
+	}
+	if rest, err := br.ReadString('\n'); err != nil || rest != "\r\n" {
+		return fmt.Errorf("bad request end %q: %v", rest, err)
+	}
+	up, err := net.Dial("tcp", f[1])
+	if err != nil {
+		io.WriteString(c, "HTTP/1.0 504 Gateway Timeout\r\n\r\n")
+		return nil
+	}
+	defer up.Close()
+	io.WriteString(c, "HTTP/1.0 200 OK\r\n\r\n")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		io.Copy(up, br)
+		up.(*net.TCPConn).CloseWrite()
+	}()
+	io.Copy(c, up)
+	c.(interface{ CloseWrite() error }).CloseWrite()
+	<-done
+	return nil
+}
+
+// TestDialChain goes through two proxies: a forwarding one, then a fake
+// that checks it is asked for the destination.
+func TestDialChain(t *testing.T) {
+	last := fakeProxy(t, reply("CONNECT h.invalid:1 HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n\r\nhi", true))
+	first := fakeProxy(t, forwarder)
+	var lines []string
+	o := Options{Addr: first + "," + last, Host: "h.invalid", Port: 1, Timeout: testTimeout,
+		Logf: func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }}
+	c, err := Dial(dialCtx(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	roundTrip(t, c, "hi")
+	for _, want := range []string{"Connected to proxy " + first, "Connected to proxy " + last} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("-v lines %q lack %q", lines, want)
+		}
+	}
+}
+
+func TestDialChainFailures(t *testing.T) {
+	refused := func(t *testing.T) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln.Close()
+		return ln.Addr().String()
+	}
+	t.Run("first hop refuses", func(t *testing.T) {
+		first := fakeProxy(t, reply("CONNECT 127.0.0.1:9 HTTP/1.0\r\n\r\n", "HTTP/1.0 403 Forbidden\r\n\r\n", false))
+		_, err := Dial(dialCtx(t), Options{Addr: first + ",127.0.0.1:9", Host: "h.invalid", Port: 1, Timeout: testTimeout})
+		if want := "Proxy chain, hop 1 (" + first + "): Proxy returned status code 403 (HTTP/1.0 403 Forbidden)."; err == nil || err.Error() != want {
+			t.Fatalf("Dial = %v; want %s", err, want)
+		}
+	})
+	t.Run("second hop refuses", func(t *testing.T) {
+		last := fakeProxy(t, reply("CONNECT h.invalid:1 HTTP/1.0\r\n\r\n", "HTTP/1.0 502 Bad Gateway\r\n\r\n", false))
+		first := fakeProxy(t, forwarder)
+		_, err := Dial(dialCtx(t), Options{Addr: first + "," + last, Host: "h.invalid", Port: 1, Timeout: testTimeout})
+		if want := "Proxy chain, hop 2 (" + last + "): Proxy returned status code 502 (HTTP/1.0 502 Bad Gateway)."; err == nil || err.Error() != want {
+			t.Fatalf("Dial = %v; want %s", err, want)
+		}
+	})
+	t.Run("first hop down", func(t *testing.T) {
+		first := refused(t)
+		_, err := Dial(dialCtx(t), Options{Addr: first + ",127.0.0.1:9", Host: "h.invalid", Port: 1, Timeout: testTimeout})
+		if want := "Proxy chain, hop 1 (" + first + "): Proxy connection failed: Connection refused."; err == nil || err.Error() != want {
+			t.Fatalf("Dial = %v; want %s", err, want)
+		}
+	})
+	t.Run("-n refuses a name in the chain", func(t *testing.T) {
+		first := fakeProxy(t) // never reached
+		_, err := Dial(dialCtx(t), Options{Addr: first + ",proxy.invalid", NoDNS: true, Host: "h.invalid", Port: 1, Timeout: testTimeout})
+		var re *ResolveError
+		if !errors.As(err, &re) || re.Proxy != "proxy.invalid" {
+			t.Fatalf("Dial = %v; want a resolve error for proxy.invalid", err)
+		}
+	})
 }

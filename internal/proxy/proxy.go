@@ -187,8 +187,56 @@ func SplitAddr(addr, typ string) (host string, port int, err error) {
 // when the proxy sent nothing past its reply; otherwise a wrapper that
 // returns those early bytes first. TLS to the destination goes on top of
 // the returned conn. A failed resolution of the proxy's address is a
-// *transport.ResolveError; every other failure is an *Error.
+// *ResolveError (unwrapping to a *transport.ResolveError); every other
+// failure is an *Error.
+//
+// o.Addr may name a chain, "a,b,c": gnc connects to a, asks a for a tunnel
+// to b, through it asks b for c, and c for the destination. Every hop
+// speaks o.Type and gets o.Auth; o.DNS applies to each hop's target (the
+// next proxy's name, then the destination); o.Timeout bounds the whole.
 func Dial(ctx context.Context, o Options) (net.Conn, error) {
+	hops := strings.Split(o.Addr, ",")
+	if len(hops) == 1 {
+		return dialHop(ctx, o)
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	dial := o.Dial
+	for i, hop := range hops[:len(hops)-1] {
+		inner := o
+		inner.Addr, inner.Dial = hop, dial
+		dial = func(ctx context.Context, d transport.DialOptions) (net.Conn, error) {
+			if o.NoDNS { // -n: the next proxy must be an address too
+				var re *transport.ResolveError
+				if _, err := transport.Resolve(ctx, d.Host, 0, true); errors.As(err, &re) {
+					return nil, &ResolveError{Proxy: d.Host, Err: re}
+				}
+			}
+			h := inner
+			h.Host, h.Port = d.Host, d.Port
+			c, err := dialHop(ctx, h)
+			var pe *Error
+			if errors.As(err, &pe) {
+				return nil, errorf(pe.Err, "Proxy chain, hop %d (%s): %s", i+1, hop, pe.Msg)
+			}
+			return c, err
+		}
+	}
+	last := o
+	last.Addr, last.Dial = hops[len(hops)-1], dial
+	c, err := dialHop(ctx, last)
+	var pe *Error
+	if errors.As(err, &pe) && !strings.HasPrefix(pe.Msg, "Proxy chain, hop ") {
+		return nil, errorf(pe.Err, "Proxy chain, hop %d (%s): %s", len(hops), last.Addr, pe.Msg)
+	}
+	return c, err
+}
+
+// dialHop is Dial through one proxy, o.Addr.
+func dialHop(ctx context.Context, o Options) (net.Conn, error) {
 	if o.Type == "" {
 		o.Type = "http"
 	}
@@ -220,14 +268,22 @@ func Dial(ctx context.Context, o Options) (net.Conn, error) {
 			Timeout:    o.Timeout,
 			Logf:       o.Debugf,
 		})
-		if err != nil {
-			var re *transport.ResolveError
-			if errors.As(err, &re) {
-				return nil, &ResolveError{Proxy: proxyHost, Err: re}
-			}
+		var re *transport.ResolveError
+		var pre *ResolveError
+		var pe *Error
+		switch {
+		case errors.As(err, &pre), errors.As(err, &pe):
+			return nil, err // from the hop before, in a chain
+		case errors.As(err, &re):
+			return nil, &ResolveError{Proxy: proxyHost, Err: re}
+		case err != nil:
 			return nil, errorf(err, "Proxy connection failed: %s", transport.Describe(err))
 		}
-		o.logf("Connected to proxy %s", transport.FormatAddr(c.RemoteAddr()))
+		if o.Dial != nil {
+			o.logf("Connected to proxy %s:%d", proxyHost, proxyPort) // through a tunnel
+		} else {
+			o.logf("Connected to proxy %s", transport.FormatAddr(c.RemoteAddr()))
+		}
 		return c, nil
 	}
 	var conn net.Conn
