@@ -92,6 +92,7 @@ func (o *Options) dial(ctx context.Context, d transport.DialOptions) (net.Conn, 
 type Error struct {
 	Msg string
 	Err error
+	hop int // the chain hop the message names; 0 when it names none
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -218,21 +219,22 @@ func Dial(ctx context.Context, o Options) (net.Conn, error) {
 			h := inner
 			h.Host, h.Port = d.Host, d.Port
 			c, err := dialHop(ctx, h)
-			var pe *Error
-			if errors.As(err, &pe) {
-				return nil, errorf(pe.Err, "Proxy chain, hop %d (%s): %s", i+1, hop, pe.Msg)
-			}
-			return c, err
+			return c, hopError(err, i+1, hop)
 		}
 	}
 	last := o
 	last.Addr, last.Dial = hops[len(hops)-1], dial
 	c, err := dialHop(ctx, last)
+	return c, hopError(err, len(hops), last.Addr)
+}
+
+// hopError names the chain hop in an *Error that names none yet.
+func hopError(err error, hop int, addr string) error {
 	var pe *Error
-	if errors.As(err, &pe) && !strings.HasPrefix(pe.Msg, "Proxy chain, hop ") {
-		return nil, errorf(pe.Err, "Proxy chain, hop %d (%s): %s", len(hops), last.Addr, pe.Msg)
+	if !errors.As(err, &pe) || pe.hop != 0 {
+		return err
 	}
-	return c, err
+	return &Error{Msg: fmt.Sprintf("Proxy chain, hop %d (%s): %s", hop, addr, pe.Msg), Err: pe.Err, hop: hop}
 }
 
 // dialHop is Dial through one proxy, o.Addr.
