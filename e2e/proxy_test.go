@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -450,5 +451,19 @@ func TestInteropProxyChain(t *testing.T) {
 	want := "gnc: Proxy chain, hop 2 (" + v4 + ":" + itoa(second) + "): Proxy returned status code 407 (HTTP/1.0 407 Proxy Authentication Required); the proxy wants credentials: use --proxy-auth.\n"
 	if got := p.stderr.String(); got != want {
 		t.Errorf("stderr = %q; want %q", got, want)
+	}
+}
+
+// TestProxyClientSignal: SIGINT ends a handshake with a silent proxy at
+// once (the default -w, 10 s, is longer than the test waits).
+func TestProxyClientSignal(t *testing.T) {
+	t.Parallel()
+	addr := fakeProxy(t, func(c net.Conn, br *bufio.Reader) error { io.Copy(io.Discard, br); return nil })
+	p := gnc(t, "-v", "--proxy", addr, "h.invalid", "1")
+	p.waitStderr("gnc: Connected to proxy " + addr + "\n")
+	p.signal(syscall.SIGINT)
+	p.wait()
+	if sig := p.killedBy(); sig != syscall.SIGINT {
+		t.Fatalf("gnc ended by %v (exit %d); want SIGINT\n%s", sig, p.exitCode(), p.dump())
 	}
 }
