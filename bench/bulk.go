@@ -39,6 +39,8 @@ type bulkCase struct {
 	src   source
 	dst   sink
 	goals []goal // throughput targets for gnc
+	// proxy: the sending tool connects through a Go HTTP CONNECT proxy.
+	proxy bool
 }
 
 var bulkCases = []bulkCase{
@@ -50,6 +52,7 @@ var bulkCases = []bulkCase{
 		goals: []goal{{peer: "ncat", ratio: 3}, {peer: "socat", ratio: 1}}},
 	{id: "both-pipe-pipe", name: "both ends, pipe → pipe", src: fromPipe, dst: toPipe,
 		goals: []goal{{peer: "socat", ratio: 1}}},
+	{id: "send-file-proxy", name: "send from file through an HTTP proxy", src: fromFile, dst: toGo, proxy: true},
 }
 
 // kernelCase is the reference: Go to Go over loopback, no tool.
@@ -97,8 +100,20 @@ func runBulk(ctx context.Context, c bulkCase, t *tool, size int64, srcPath strin
 	begin := time.Now()
 	if c.src == fromGo {
 		s.goPart(func(ctx context.Context) error { return sendGo(ctx, port, size) })
-	} else if err := s.startSender(t, port, c.src, srcPath, size); err != nil {
-		return bulkResult{}, err
+	} else {
+		args := t.connect(port)
+		if c.proxy {
+			ln, err := net.Listen("tcp", loopback+":0")
+			if err != nil {
+				return bulkResult{}, err
+			}
+			s.closers = append(s.closers, ln)
+			s.goPart(func(ctx context.Context) error { return serveConnectProxy(ctx, ln) })
+			args = proxyConnect(t.name, ln.Addr().(*net.TCPAddr).Port, port)
+		}
+		if err := s.startSender(t, args, c.src, srcPath, size); err != nil {
+			return bulkResult{}, err
+		}
 	}
 	if err := s.wait(); err != nil {
 		return bulkResult{}, err
@@ -133,8 +148,8 @@ func (s *session) startListener(t *tool, port int, dst sink, size int64) error {
 	return nil
 }
 
-// startSender starts t connecting to port with its stdin coming from src.
-func (s *session) startSender(t *tool, port int, src source, path string, size int64) error {
+// startSender starts t with args (connecting) and its stdin coming from src.
+func (s *session) startSender(t *tool, args []string, src source, path string, size int64) error {
 	stdin, err := s.input(src, path, size)
 	if err != nil {
 		return err
@@ -144,7 +159,7 @@ func (s *session) startSender(t *tool, port int, src source, path string, size i
 		stdin.Close()
 		return err
 	}
-	_, err = s.start(t, t.connect(port), stdin, stdout)
+	_, err = s.start(t, args, stdin, stdout)
 	return err
 }
 

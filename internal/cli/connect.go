@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"gnc/internal/proxy"
 	"gnc/internal/relay"
 	"gnc/internal/transport"
 )
@@ -31,21 +32,31 @@ func (e *env) connect(ctx context.Context) error {
 		return e.scanPorts(ctx)
 	}
 	start := time.Now()
-	conn, err := transport.Dial(ctx, transport.DialOptions{
-		Network:    c.network(),
-		Family:     c.Family,
-		Host:       c.Host,
-		Port:       c.Port,
-		NoDNS:      c.NoDNS,
-		SourceAddr: c.SourceAddr,
-		SourcePort: c.SourcePort,
-		Timeout:    c.ConnectTimeout,
-		Logf:       e.logfOrNil(),
-	})
+	var conn net.Conn
+	var err error
+	if c.ProxyAddr != "" {
+		conn, err = e.dialProxy(ctx)
+	} else {
+		conn, err = transport.Dial(ctx, transport.DialOptions{
+			Network:    c.network(),
+			Family:     c.Family,
+			Host:       c.Host,
+			Port:       c.Port,
+			NoDNS:      c.NoDNS,
+			SourceAddr: c.SourceAddr,
+			SourcePort: c.SourcePort,
+			Timeout:    c.ConnectTimeout,
+			Logf:       e.logfOrNil(),
+		})
+	}
 	if err != nil {
 		return e.zeroIOQuiet(dialError(err))
 	}
-	e.verbosef("Connected to %s.", peerName(conn.RemoteAddr(), c.Host))
+	if c.ProxyAddr != "" {
+		e.verbosef("Connected to %s.", e.proxiedName())
+	} else {
+		e.verbosef("Connected to %s.", peerName(conn.RemoteAddr(), c.Host))
+	}
 	if c.ZeroIO {
 		return e.zeroIOQuiet(e.zeroIO(conn, start))
 	}
@@ -100,8 +111,12 @@ func (e *env) zeroIOQuiet(err error) error {
 // of ncat's fatal errors (exit 2); a failed connection exits 1.
 func dialError(err error) error {
 	var resolve *transport.ResolveError
-	if errors.As(err, &resolve) {
+	var proxyErr *proxy.Error
+	switch {
+	case errors.As(err, &resolve):
 		return &FatalError{Err: err}
+	case errors.As(err, &proxyErr):
+		return err // worded already; its cause may be a timeout or errno
 	}
 	return errors.New(transport.Describe(err))
 }

@@ -49,10 +49,10 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
                              (files: "#" comments; SIGHUP reloads them)
       --broker               Enable connection brokering mode (implies -l)
       --chat                 Start a simple chat server (implies --broker)
-      --proxy <addr[:port]>  Specify address of host to proxy through (not yet supported)
-      --proxy-type <type>    Specify proxy type ("http", "socks4", "socks5") (not yet supported)
-      --proxy-auth <auth>    Authenticate with HTTP or SOCKS proxy server (not yet supported)
-      --proxy-dns <type>     Specify where to resolve proxy destination (not yet supported)
+      --proxy <addr[:port]>  Specify address of host to proxy through
+      --proxy-type <type>    Specify proxy type ("http", "socks4", "socks5")
+      --proxy-auth <auth>    Authenticate with HTTP or SOCKS proxy server
+      --proxy-dns <type>     Specify where to resolve proxy destination
       --ssl                  Connect or listen with SSL (not yet supported)
       --ssl-cert             Specify SSL certificate file (PEM) for listening (not yet supported)
       --ssl-key              Specify SSL private key (PEM) for listening (not yet supported)

@@ -1,7 +1,29 @@
 package cli
 
+import (
+	"strings"
+
+	"gnc/internal/proxy"
+)
+
 // Proxy option checks: --proxy, --proxy-type, --proxy-auth and --proxy-dns
 // mean a proxy client in connect mode and a proxy server with -l.
+
+// onceValue is a non-empty string option that may be given only once, as
+// ncat's --proxy, --proxy-type and --proxy-auth.
+type onceValue struct {
+	what string
+	dst  *string
+}
+
+func (v onceValue) Set(s string) error {
+	if *v.dst != "" {
+		return usageErrorf("You can't specify more than one %s. QUITTING.", v.what)
+	}
+	return textValue(v).Set(s)
+}
+func (v onceValue) String() string { return "" }
+func (v onceValue) Type() string   { return "string" }
 
 // proxyDNSValue is --proxy-dns.
 type proxyDNSValue struct{ dst *string }
@@ -48,6 +70,11 @@ func checkProxy(c *Config) error {
 	}
 	if c.ProxyType == "" {
 		c.ProxyType = "http"
+	}
+	for _, hop := range strings.Split(c.ProxyAddr, ",") { // a,b: a chain
+		if _, _, err := proxy.SplitAddr(hop, c.ProxyType); err != nil {
+			return usageErrorf("%v QUITTING.", err)
+		}
 	}
 	switch {
 	case c.UDP:

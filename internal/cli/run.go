@@ -37,6 +37,9 @@ type env struct {
 	access *acl.Checker
 	// signals lets a mode claim signals from main; nil under plain Run.
 	signals *Signals
+
+	// getenv reads the environment (NCAT_PROXY_AUTH); nil means os.Getenv.
+	getenv func(string) string
 }
 
 // Run parses args and runs the mode they name with the given stdio until
@@ -64,8 +67,6 @@ func RunWithSignals(ctx context.Context, sigs *Signals, args []string, stdin io.
 	switch {
 	case cfg.Listen && cfg.ProxyType != "":
 		return usageErrorf("the %s proxy server (-l --proxy-type) is not yet supported by this version of gnc.", cfg.ProxyType)
-	case cfg.ProxyAddr != "":
-		return usageErrorf("--proxy is not yet supported by this version of gnc.")
 	}
 	e := &env{cfg: cfg, stdout: stdout, stderr: stderr, signals: sigs}
 	if cfg.LuaExecInternal != "" {
