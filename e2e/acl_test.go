@@ -370,3 +370,52 @@ func TestAccessRefusalsLeakNothing(t *testing.T) {
 	waitFDs(t, p.pid(), "back to "+itoa(before), func(n int) bool { return n <= before })
 	p.requireRunning("refusals do not stop a -k listener")
 }
+
+// TestAccessExec: a program per client starts only for allowed clients,
+// over TCP (-k and single) and UDP (a refused peer's datagrams never
+// reach a program).
+func TestAccessExec(t *testing.T) {
+	t.Parallel()
+	for _, keep := range []bool{false, true} {
+		name := "tcp single"
+		if keep {
+			name = "tcp keep-open"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			port := testnet.FreePort(t, "tcp", v4)
+			args := []string{"-lv", "--deny", v4b, "-e", "/bin/cat", v4, itoa(port)}
+			if keep {
+				args[0] = "-lkv"
+			}
+			p := gnc(t, args...)
+			waitListening(t, "tcp", port, "")
+			bad := dialFrom(t, "tcp", v4b, testnet.Addr(v4, port))
+			write(t, bad, "refused\n")
+			expectRefusedClient(t, bad)
+			p.waitStderrCount(msgDenied, 1)
+			good := dialFrom(t, "tcp", v4, testnet.Addr(v4, port))
+			write(t, good, "echo\n")
+			closeWrite(t, good)
+			if got := readAll(t, good); got != "echo\n" {
+				t.Errorf("allowed client got %q from /bin/cat", got)
+			}
+		})
+	}
+	t.Run("udp", func(t *testing.T) {
+		t.Parallel()
+		port := testnet.FreePort(t, "udp", v4)
+		addr := testnet.Addr(v4, port)
+		p := gnc(t, "-ulv", "--allow", v4, "-e", "/bin/cat", v4, itoa(port))
+		waitListening(t, "udp", port, "")
+		bad := dialFrom(t, "udp", v4b, addr)
+		write(t, bad, "dropped\n")
+		p.waitStderrCount(msgDenied, 1)
+		good := dialFrom(t, "udp", v4, addr)
+		write(t, good, "kept\n")
+		if got := readUDP(t, good.(*net.UDPConn)); got != "kept\n" {
+			t.Errorf("allowed peer got %q from /bin/cat", got)
+		}
+		expectQuiet(t, bad, 100*time.Millisecond)
+	})
+}

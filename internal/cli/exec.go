@@ -115,7 +115,7 @@ func (e *env) listenExec(ctx context.Context) error {
 		if c.KeepOpen {
 			return e.serveExecUDP(ctx, pcs)
 		}
-		pc, from := firstDatagram(ctx, pcs)
+		pc, from := firstDatagram(ctx, pcs, e.admit)
 		if pc == nil {
 			return ignoreCancel(ctx.Err())
 		}
@@ -147,6 +147,9 @@ func (e *env) listenExec(ctx context.Context) error {
 	for _, ln := range lns {
 		wg.Go(func() {
 			transport.AcceptLoop(ctx, ln, e.verbosef, func(conn net.Conn) {
+				if !e.admitConn(conn) {
+					return
+				}
 				e.announceClient(conn.RemoteAddr())
 				e.startExec(ctx, &wg, slots, conn, nil)
 			})
@@ -195,7 +198,7 @@ func (e *env) serveExecUDP(ctx context.Context, pcs []net.PacketConn) error {
 
 func (e *env) serveExecUDPSocket(ctx context.Context, wg *sync.WaitGroup, slots chan struct{}, pc net.PacketConn) {
 	for {
-		got, from := firstDatagram(ctx, []net.PacketConn{pc})
+		got, from := firstDatagram(ctx, []net.PacketConn{pc}, e.admit)
 		if got == nil {
 			return
 		}
@@ -219,7 +222,7 @@ func (e *env) serveExecUDPSocket(ctx context.Context, wg *sync.WaitGroup, slots 
 // firstDatagram waits on every socket for a datagram and returns the first
 // socket to get one, with its sender, leaving the datagram queued for the
 // program (MSG_PEEK); the other sockets are closed. nil when ctx ends.
-func firstDatagram(ctx context.Context, pcs []net.PacketConn) (net.PacketConn, net.Addr) {
+func firstDatagram(ctx context.Context, pcs []net.PacketConn, admit func(net.Addr) bool) (net.PacketConn, net.Addr) {
 	type first struct {
 		pc   net.PacketConn
 		from net.Addr
@@ -233,9 +236,20 @@ func firstDatagram(ctx context.Context, pcs []net.PacketConn) (net.PacketConn, n
 	var wg sync.WaitGroup
 	for _, pc := range pcs {
 		wg.Go(func() {
-			from, err := transport.PeekFrom(pc)
-			if err == nil {
-				got <- first{pc, from}
+			for {
+				from, err := transport.PeekFrom(pc)
+				if err != nil {
+					return
+				}
+				if admit(from) {
+					got <- first{pc, from}
+					return
+				}
+				// Refused: take the datagram off the queue, unread.
+				var discard [1]byte
+				if _, _, err := pc.ReadFrom(discard[:]); err != nil {
+					return
+				}
 			}
 		})
 	}
