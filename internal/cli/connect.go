@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gnc/internal/relay"
+	"gnc/internal/tlsx"
 	"gnc/internal/transport"
 )
 
@@ -28,6 +29,13 @@ func (c *Config) network() string {
 func (e *env) connect(ctx context.Context) error {
 	c := e.cfg
 	start := time.Now()
+	var tlsClient *tlsx.Client
+	if c.TLS.Enabled {
+		var err error
+		if tlsClient, err = e.tlsClient(); err != nil {
+			return err
+		}
+	}
 	conn, err := transport.Dial(ctx, transport.DialOptions{
 		Network:    c.network(),
 		Family:     c.Family,
@@ -42,7 +50,13 @@ func (e *env) connect(ctx context.Context) error {
 	if err != nil {
 		return e.zeroIOQuiet(dialError(err))
 	}
-	e.verbosef("Connected to %s.", peerName(conn.RemoteAddr(), c.Host))
+	if tlsClient != nil {
+		if conn, err = e.clientHandshake(ctx, tlsClient, conn); err != nil {
+			return e.zeroIOQuiet(err)
+		}
+	} else {
+		e.verbosef("Connected to %s.", peerName(conn.RemoteAddr(), c.Host))
+	}
 	if c.ZeroIO {
 		return e.zeroIOQuiet(e.zeroIO(conn, start))
 	}

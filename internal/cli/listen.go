@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,10 @@ func (e *env) listen(ctx context.Context) error {
 		}
 		return e.serveOneUDPPeer(ctx, pcs)
 	}
+	tlsConfig, err := e.tlsServerConfig()
+	if err != nil {
+		return err
+	}
 	lns, err := transport.Listen(ctx, e.listenOptions())
 	if err != nil {
 		return listenError(err)
@@ -48,9 +53,9 @@ func (e *env) listen(ctx context.Context) error {
 		e.announceListener(ln.Addr())
 	}
 	if c.KeepOpen {
-		return e.serveMany(ctx, lns)
+		return e.serveMany(ctx, lns, tlsConfig)
 	}
-	return e.serveOne(ctx, lns)
+	return e.serveOne(ctx, lns, tlsConfig)
 }
 
 func listenError(err error) error {
@@ -84,14 +89,25 @@ func (e *env) announceClient(a net.Addr) {
 }
 
 // serveOne accepts the first client on any listener, closes the listeners,
-// and relays with it as ncat's single-connection mode does.
-func (e *env) serveOne(ctx context.Context, lns []net.Listener) error {
+// and relays with it as ncat's single-connection mode does. With TLS
+// (tlsConfig not nil) the first client is the first whose handshake
+// succeeds; one that fails is dropped and the listener goes on.
+func (e *env) serveOne(ctx context.Context, lns []net.Listener, tlsConfig *tls.Config) error {
 	first := make(chan net.Conn, len(lns))
 	var wg sync.WaitGroup
 	acceptCtx, stopAccepting := context.WithCancel(ctx)
 	for _, ln := range lns {
 		wg.Go(func() {
 			transport.AcceptLoop(acceptCtx, ln, e.logfOrNil(), func(c net.Conn) {
+				if tlsConfig != nil {
+					// The handshake runs in the accept loop: until one
+					// succeeds there is no session, and later clients
+					// wait in the backlog.
+					e.announceClient(c.RemoteAddr())
+					if c = e.serverHandshake(acceptCtx, tlsConfig, c); c == nil {
+						return
+					}
+				}
 				// Closing ln here makes this loop's next Accept fail, so
 				// each loop sends at most once and first never blocks.
 				ln.Close()
@@ -118,7 +134,9 @@ func (e *env) serveOne(ctx context.Context, lns []net.Listener) error {
 	if conn == nil {
 		return ctx.Err()
 	}
-	e.announceClient(conn.RemoteAddr())
+	if tlsConfig == nil {
+		e.announceClient(conn.RemoteAddr())
+	}
 	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
 	return listenSessionError(err)
 }
@@ -135,28 +153,27 @@ func listenSessionError(err error) error {
 
 // serveMany is listen -k: clients come and go, up to -m at once; stdin goes
 // to all of them.
-func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
+func (e *env) serveMany(ctx context.Context, lns []net.Listener, tlsConfig *tls.Config) error {
 	c := e.cfg
 	hub := relay.NewHub(e.stdout, e.relayOptions(), e.verbosef)
 	signalled := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stdoutFailure := watchStdout(hub, cancel)
+	hs := e.newHandshaker(ctx, tlsConfig, hub.Len)
 	var wg sync.WaitGroup
 	for _, ln := range lns {
 		wg.Go(func() {
 			transport.AcceptLoop(ctx, ln, e.verbosef, func(conn net.Conn) {
 				e.announceClient(conn.RemoteAddr())
-				if !hub.AddConn(conn, c.MaxConns) {
-					e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
-					conn.Close()
-				}
+				hs.admit(conn, func(conn net.Conn) bool { return hub.AddConn(conn, c.MaxConns) })
 			})
 		})
 	}
 	err := e.runStdinThenWait(ctx, hub.RunStdin)
 	cancel()
 	wg.Wait()
+	hs.wait()
 	closeHub(signalled, hub)
 	if failed := stdoutFailure(); failed != nil {
 		return failed

@@ -10,6 +10,9 @@ import (
 // which has not sent its own FIN, was reset rather than closed: after the
 // peer's FIN such a socket waits in CLOSE_WAIT, after a reset it is CLOSED.
 func wasReset(c net.Conn) bool {
+	if w, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = w.NetConn() // a TLS connection's transport
+	}
 	tc, ok := c.(*net.TCPConn)
 	if !ok {
 		return false

@@ -318,15 +318,11 @@ func handshake(t *testing.T, co, so Options, host string) (clientErr, serverErr 
 	if clientErr = Handshake(t.Context(), tc, 10*time.Second); clientErr == nil {
 		cs = tc.ConnectionState()
 		c := &Conn{tc}
-		if _, err := c.Write([]byte("ping")); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.CloseWrite(); err != nil {
-			t.Fatal(err)
-		}
+		_, werr := c.Write([]byte("ping"))
+		cerr := c.CloseWrite()
 		got, err := io.ReadAll(c)
-		if err != nil || string(got) != "ping" {
-			clientErr = errors.Join(err, errors.New("echo "+string(got)))
+		if werr != nil || cerr != nil || err != nil || string(got) != "ping" {
+			clientErr = errors.Join(werr, cerr, err, errors.New("echo "+string(got)))
 		}
 	} else {
 		tc.Close()
@@ -442,4 +438,3 @@ func TestFormatName(t *testing.T) {
 		t.Errorf("Describe = %q", lines)
 	}
 }
-

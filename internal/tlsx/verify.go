@@ -14,6 +14,7 @@ import (
 type VerifyError struct {
 	Name bool
 	Err  error
+	Cert *x509.Certificate // the peer's leaf, if it sent one
 }
 
 func (e *VerifyError) Error() string { return "certificate verification failed: " + Reason(e.Err) }
@@ -44,11 +45,11 @@ func (v *Verifier) Verify(cs tls.ConnectionState) error {
 	}
 	leaf := cs.PeerCertificates[0]
 	if _, err := leaf.Verify(opts); err != nil {
-		return &VerifyError{Err: err}
+		return &VerifyError{Err: err, Cert: leaf}
 	}
 	if v.Name != "" {
 		if err := leaf.VerifyHostname(v.Name); err != nil {
-			return &VerifyError{Name: true, Err: err}
+			return &VerifyError{Name: true, Err: err, Cert: leaf}
 		}
 	}
 	return nil

@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+
+	"gnc/internal/tlsx"
+	"gnc/internal/transport"
+)
+
+// TLS for connect and listen modes: the client handshake with ncat's -v
+// lines and exit codes, and the listener's configuration and per-client
+// handshake.
+
+// errTLSIO is ncat's message for a TLS connection that failed, including a
+// certificate chain that does not verify (exit 1).
+var errTLSIO = errors.New("Input/output error.")
+
+// tlsClient builds the client configuration, before dialing, so that a
+// bad certificate file fails at once (exit 2) as with ncat.
+func (e *env) tlsClient() (*tlsx.Client, error) {
+	cl, err := tlsx.NewClient(e.cfg.tlsOptions(), e.cfg.Host)
+	if err != nil {
+		return nil, &FatalError{Err: err}
+	}
+	return cl, nil
+}
+
+// clientHandshake runs the TLS handshake on a connected conn, bounded by
+// -w, and prints ncat's -v lines. It closes conn when it fails.
+func (e *env) clientHandshake(ctx context.Context, cl *tlsx.Client, conn net.Conn) (net.Conn, error) {
+	tc := tls.Client(conn, cl.Config)
+	err := tlsx.Handshake(ctx, tc, e.cfg.ConnectTimeout)
+	if err != nil {
+		tc.Close()
+		var ve *tlsx.VerifyError
+		if errors.As(err, &ve) {
+			if ve.Cert != nil {
+				for _, l := range tlsx.Describe(ve.Cert) {
+					e.verbosef("%s", l)
+				}
+			}
+			e.verbosef("Certificate verification failed (%s).", tlsx.Reason(ve.Err))
+			if ve.Name {
+				return nil, &FatalError{Err: errors.New("Certificate verification error.")}
+			}
+			return nil, errTLSIO
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		e.verbosef("TLS handshake with %s failed: %v", peerName(conn.RemoteAddr(), e.cfg.Host), err)
+		return nil, errTLSIO
+	}
+	cs := tc.ConnectionState()
+	leaf := cs.PeerCertificates[0]
+	for _, l := range tlsx.Describe(leaf) {
+		e.verbosef("%s", l)
+	}
+	if !e.cfg.TLS.Verify && e.cfg.Verbose > 0 {
+		// ncat does not verify unless asked, but says whether it would.
+		if verr := cl.Verifier.Verify(cs); verr != nil {
+			var ve *tlsx.VerifyError
+			errors.As(verr, &ve)
+			e.verbosef("Certificate verification failed (%s).", tlsx.Reason(ve.Err))
+		}
+	}
+	e.verbosef("SSL connection to %s.", peerName(conn.RemoteAddr(), e.cfg.Host))
+	e.verbosef("SHA-1 fingerprint: %s", tlsx.FingerprintSHA1(leaf.Raw))
+	e.debugf("%s", describeState(cs))
+	return &tlsx.Conn{Conn: tc}, nil
+}
+
+// describeState is the -vv line about a finished handshake.
+func describeState(cs tls.ConnectionState) string {
+	var b strings.Builder
+	b.WriteString("TLS " + tlsx.VersionName(cs.Version) + ", cipher " + tlsx.SuiteName(cs.CipherSuite))
+	if cs.NegotiatedProtocol != "" {
+		b.WriteString(", ALPN " + cs.NegotiatedProtocol)
+	}
+	return b.String()
+}
+
+// tlsServerConfig builds a listener's configuration, or nil without --ssl.
+// Without --ssl-cert it generates the throwaway certificate and, under
+// -v, says so with its SHA-256 fingerprint.
+func (e *env) tlsServerConfig() (*tls.Config, error) {
+	if !e.cfg.TLS.Enabled {
+		return nil, nil
+	}
+	s, err := tlsx.NewServer(e.cfg.tlsOptions(), e.cfg.Host)
+	if err != nil {
+		return nil, &FatalError{Err: err}
+	}
+	if s.Generated != nil {
+		e.verbosef("Generating a temporary ECDSA P-256 key. Use --ssl-key and --ssl-cert to use a permanent one.")
+		e.verbosef("SHA-256 fingerprint: %s", tlsx.FingerprintSHA256(s.Generated.Certificate[0]))
+	}
+	return s.Config, nil
+}
+
+// serverHandshake runs a listener's handshake with one client, bounded by
+// -w (10 s by default) and ctx. On failure it closes conn, says why under
+// -v, and returns nil. Listen modes (and exec, which then relays through
+// pipes) call it in the client's own goroutine, so a slow client never
+// holds up others.
+func (e *env) serverHandshake(ctx context.Context, cfg *tls.Config, conn net.Conn) net.Conn {
+	tc := tls.Server(conn, cfg)
+	if err := tlsx.Handshake(ctx, tc, e.cfg.ConnectTimeout); err != nil {
+		tc.Close()
+		if ctx.Err() == nil {
+			e.verbosef("Failed SSL connection from %s: %v", transport.FormatIP(conn.RemoteAddr()), err)
+		}
+		return nil
+	}
+	cs := tc.ConnectionState()
+	if len(cs.PeerCertificates) > 0 {
+		e.debugf("Client certificate: %s", tlsx.FormatName(cs.PeerCertificates[0].Subject))
+	}
+	e.debugf("%s", describeState(cs))
+	return &tlsx.Conn{Conn: tc}
+}
+
+// handshaker admits a listener's new clients to a hub: at once in plain
+// mode, or after a TLS handshake run in a goroutine of the client's own
+// (waited for by wait), so that a client that stalls holds up nobody.
+// Clients still in their handshake count towards -m.
+type handshaker struct {
+	e         *env
+	ctx       context.Context
+	tlsConfig *tls.Config
+	members   func() int // the hub's member count
+	// quiet: the join callback logs the client (the broker does, once it
+	// is in the room); otherwise admit logs a denial.
+	quiet bool
+	mu    sync.Mutex
+	busy  int // handshakes under way
+	wg    sync.WaitGroup
+}
+
+func (e *env) newHandshaker(ctx context.Context, tlsConfig *tls.Config, members func() int) *handshaker {
+	return &handshaker{e: e, ctx: ctx, tlsConfig: tlsConfig, members: members}
+}
+
+// admit hands conn to join (which reports whether the hub took it) or,
+// when it does not join, closes it with ncat's -v denial.
+func (h *handshaker) admit(conn net.Conn, join func(net.Conn) bool) {
+	max := h.e.cfg.MaxConns
+	if h.tlsConfig == nil {
+		if !join(conn) {
+			h.deny(conn)
+		}
+		return
+	}
+	h.mu.Lock()
+	full := h.busy+h.members() >= max
+	if !full {
+		h.busy++
+	}
+	h.mu.Unlock()
+	if full {
+		if h.quiet {
+			h.e.announceClient(conn.RemoteAddr())
+		}
+		h.deny(conn)
+		return
+	}
+	h.wg.Go(func() { h.handshake(conn, join) })
+}
+
+func (h *handshaker) handshake(conn net.Conn, join func(net.Conn) bool) {
+	tc := h.e.serverHandshake(h.ctx, h.tlsConfig, conn)
+	h.mu.Lock()
+	h.busy--
+	h.mu.Unlock()
+	if tc != nil && !join(tc) {
+		h.deny(tc)
+	}
+}
+
+func (h *handshaker) deny(conn net.Conn) {
+	h.e.verbosef("New connection denied: connection limit reached (%d)", h.e.cfg.MaxConns)
+	conn.Close()
+}
+
+// wait waits for the handshakes under way; cancel their ctx first.
+func (h *handshaker) wait() { h.wg.Wait() }
