@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -25,7 +26,7 @@ var errTLSIO = errors.New("Input/output error.")
 func (e *env) tlsClient() (*tlsx.Client, error) {
 	cl, err := tlsx.NewClient(e.cfg.tlsOptions(), e.cfg.Host)
 	if err != nil {
-		return nil, &FatalError{Err: err}
+		return nil, &FatalError{Err: fmt.Errorf("%w.", err)}
 	}
 	return cl, nil
 }
@@ -94,7 +95,7 @@ func (e *env) tlsServerConfig() (*tls.Config, error) {
 	}
 	s, err := tlsx.NewServer(e.cfg.tlsOptions(), e.cfg.Host)
 	if err != nil {
-		return nil, &FatalError{Err: err}
+		return nil, &FatalError{Err: fmt.Errorf("%w.", err)}
 	}
 	if s.Generated != nil {
 		e.verbosef("Generating a temporary ECDSA P-256 key. Use --ssl-key and --ssl-cert to use a permanent one.")
