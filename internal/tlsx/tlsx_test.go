@@ -438,3 +438,19 @@ func TestFormatName(t *testing.T) {
 		t.Errorf("Describe = %q", lines)
 	}
 }
+
+// testCA is a CA's trust file and a server certificate it signed for
+// 127.0.0.1 and srv.test.
+type testCA struct {
+	caFile string
+	srv    Options
+}
+
+func newTestCA(t *testing.T) testCA {
+	ca := testnet.NewCA(t, "gnc test CA")
+	c, k := ca.Issue(t, testnet.Leaf{CN: "srv", DNS: []string{"srv.test"}, IPs: []net.IP{net.ParseIP("127.0.0.1")}})
+	return testCA{
+		caFile: testnet.WriteFile(t, "ca.pem", ca.PEM),
+		srv:    Options{CertFile: testnet.WriteFile(t, "srv.pem", c), KeyFile: testnet.WriteFile(t, "srv.key", k)},
+	}
+}

@@ -1,0 +1,161 @@
+package tlsx
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/pion/dtls/v3"
+)
+
+// DTLS (--ssl -u) with pion/dtls: configurations from the same Options,
+// a client over a connected UDP socket, and a listener over one of gnc's
+// own UDP sockets (see PacketMux).
+
+// MaxDTLSRecord is the largest plaintext of one DTLS record: a datagram of
+// stdin is at most this long.
+const MaxDTLSRecord = 16384
+
+// checkDTLSVersions refuses versions DTLS 1.2 cannot honour.
+func checkDTLSVersions(o Options) error {
+	if o.MinVersion > tls.VersionTLS12 {
+		return errors.New("DTLS is version 1.2 only: --ssl-min-version above 1.2 cannot be used with -u")
+	}
+	if o.MaxVersion != 0 && o.MaxVersion < tls.VersionTLS12 {
+		return errors.New("DTLS is version 1.2 only: --ssl-max-version below 1.2 cannot be used with -u")
+	}
+	return nil
+}
+
+func dtlsSuites(ids []uint16) []dtls.CipherSuiteID {
+	var out []dtls.CipherSuiteID
+	for _, id := range ids {
+		out = append(out, dtls.CipherSuiteID(id))
+	}
+	return out
+}
+
+// NewDTLSClient builds a DTLS client configuration for host, and the
+// Verifier that goes with it (run inside the handshake with Verify).
+func NewDTLSClient(o Options, host string) (*dtls.Config, *Verifier, error) {
+	if err := checkDTLSVersions(o); err != nil {
+		return nil, nil, err
+	}
+	tc, err := NewClient(o, host)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := &dtls.Config{
+		Certificates:         tc.Config.Certificates,
+		InsecureSkipVerify:   true,
+		ServerName:           tc.Config.ServerName,
+		SupportedProtocols:   o.ALPN,
+		CipherSuites:         dtlsSuites(o.Ciphers),
+		ExtendedMasterSecret: dtls.RequestExtendedMasterSecret,
+	}
+	if tc.Config.VerifyConnection != nil {
+		v := tc.Verifier
+		cfg.VerifyConnection = func(s *dtls.State) error { return v.Verify(stateOf(s)) }
+	}
+	return cfg, tc.Verifier, nil
+}
+
+// NewDTLSServer builds a DTLS listener's configuration: the same
+// certificate rules as NewServer.
+func NewDTLSServer(o Options, host string) (*dtls.Config, *Server, error) {
+	if err := checkDTLSVersions(o); err != nil {
+		return nil, nil, err
+	}
+	s, err := NewServer(o, host)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := &dtls.Config{
+		Certificates:         s.Config.Certificates,
+		SupportedProtocols:   o.ALPN,
+		CipherSuites:         dtlsSuites(o.Ciphers),
+		ExtendedMasterSecret: dtls.RequestExtendedMasterSecret,
+	}
+	if s.Config.ClientAuth == tls.RequireAndVerifyClientCert {
+		cfg.ClientAuth = dtls.RequireAndVerifyClientCert
+		cfg.ClientCAs = s.Config.ClientCAs
+	}
+	return cfg, s, nil
+}
+
+// stateOf turns a DTLS state into the parts of a tls.ConnectionState
+// that Verifier and the -v lines use.
+func stateOf(s *dtls.State) tls.ConnectionState {
+	var cs tls.ConnectionState
+	for _, der := range s.PeerCertificates {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			cs.PeerCertificates = append(cs.PeerCertificates, c)
+		}
+	}
+	cs.Version = tls.VersionTLS12
+	cs.CipherSuite = uint16(s.CipherSuiteID)
+	cs.NegotiatedProtocol = s.NegotiatedProtocol
+	return cs
+}
+
+// DTLSState is a finished DTLS handshake's state as a tls.ConnectionState
+// (version, suite, ALPN, peer certificates).
+func DTLSState(c *dtls.Conn) tls.ConnectionState {
+	s, ok := c.ConnectionState()
+	if !ok {
+		return tls.ConnectionState{}
+	}
+	return stateOf(&s)
+}
+
+// DTLSClient runs a DTLS client handshake over conn, a connected UDP
+// socket, bounded by timeout and ctx. On failure it closes conn.
+func DTLSClient(ctx context.Context, conn net.Conn, cfg *dtls.Config, timeout time.Duration) (*dtls.Conn, error) {
+	dc, err := dtls.Client(connectedPacketConn{conn}, conn.RemoteAddr(), cfg)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := DTLSHandshake(ctx, dc, timeout); err != nil {
+		dc.Close()
+		return nil, err
+	}
+	return dc, nil
+}
+
+// DTLSHandshake runs c's handshake bounded by timeout (none if not
+// positive) and ctx.
+func DTLSHandshake(ctx context.Context, c *dtls.Conn, timeout time.Duration) error {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	err := c.HandshakeContext(ctx)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("DTLS handshake timed out after %v", timeout)
+	}
+	return err
+}
+
+// NewDTLSListener serves DTLS on pc, one of gnc's UDP sockets: each new
+// peer address that starts a handshake is a connection, whose handshake
+// the caller runs (DTLSHandshake). Closing the listener closes pc.
+func NewDTLSListener(pc net.PacketConn, cfg *dtls.Config) (net.Listener, error) {
+	return dtls.NewListener(NewPacketMux(pc), cfg)
+}
+
+// connectedPacketConn is a connected UDP socket as the net.PacketConn
+// pion wants: reads come from the peer, writes go to it.
+type connectedPacketConn struct{ net.Conn }
+
+func (c connectedPacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, err := c.Read(b)
+	return n, c.RemoteAddr(), err
+}
+
+func (c connectedPacketConn) WriteTo(b []byte, _ net.Addr) (int, error) { return c.Write(b) }
