@@ -16,7 +16,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 	c := e.cfg
 	var lns []net.Listener
 	var pcs []net.PacketConn
-	tlsConfig, err := e.tlsServerConfig()
+	secure, err := e.tlsListener()
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 			})
 		})
 	}
-	hs := e.newHandshaker(ctx, tlsConfig, hub.Len)
+	hs := e.newHandshaker(ctx, secure, hub.Len)
 	hs.quiet = true
 	for _, ln := range lns {
 		wg.Go(func() {

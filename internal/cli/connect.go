@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gnc/internal/relay"
-	"gnc/internal/tlsx"
 	"gnc/internal/transport"
 )
 
@@ -29,10 +28,10 @@ func (c *Config) network() string {
 func (e *env) connect(ctx context.Context) error {
 	c := e.cfg
 	start := time.Now()
-	var tlsClient *tlsx.Client
+	var tlsClient *tlsClient
 	if c.TLS.Enabled {
 		var err error
-		if tlsClient, err = e.tlsClient(); err != nil {
+		if tlsClient, err = e.newTLSClient(); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +32,19 @@ func (e *env) listen(ctx context.Context) error {
 		if err != nil {
 			return listenError(err)
 		}
+		if c.TLS.Enabled {
+			lns, secure, err := e.dtlsListeners(pcs)
+			if err != nil {
+				return err
+			}
+			for _, ln := range lns {
+				e.announceListener(ln.Addr())
+			}
+			if c.KeepOpen {
+				return e.serveMany(ctx, lns, secure)
+			}
+			return e.serveOne(ctx, lns, secure)
+		}
 		for _, pc := range pcs {
 			e.announceListener(pc.LocalAddr())
 		}
@@ -41,7 +53,7 @@ func (e *env) listen(ctx context.Context) error {
 		}
 		return e.serveOneUDPPeer(ctx, pcs)
 	}
-	tlsConfig, err := e.tlsServerConfig()
+	secure, err := e.tlsListener()
 	if err != nil {
 		return err
 	}
@@ -53,9 +65,9 @@ func (e *env) listen(ctx context.Context) error {
 		e.announceListener(ln.Addr())
 	}
 	if c.KeepOpen {
-		return e.serveMany(ctx, lns, tlsConfig)
+		return e.serveMany(ctx, lns, secure)
 	}
-	return e.serveOne(ctx, lns, tlsConfig)
+	return e.serveOne(ctx, lns, secure)
 }
 
 func listenError(err error) error {
@@ -90,21 +102,21 @@ func (e *env) announceClient(a net.Addr) {
 
 // serveOne accepts the first client on any listener, closes the listeners,
 // and relays with it as ncat's single-connection mode does. With TLS
-// (tlsConfig not nil) the first client is the first whose handshake
+// or DTLS (secure not nil) the first client is the first whose handshake
 // succeeds; one that fails is dropped and the listener goes on.
-func (e *env) serveOne(ctx context.Context, lns []net.Listener, tlsConfig *tls.Config) error {
+func (e *env) serveOne(ctx context.Context, lns []net.Listener, secure secureFunc) error {
 	first := make(chan net.Conn, len(lns))
 	var wg sync.WaitGroup
 	acceptCtx, stopAccepting := context.WithCancel(ctx)
 	for _, ln := range lns {
 		wg.Go(func() {
 			transport.AcceptLoop(acceptCtx, ln, e.logfOrNil(), func(c net.Conn) {
-				if tlsConfig != nil {
+				if secure != nil {
 					// The handshake runs in the accept loop: until one
 					// succeeds there is no session, and later clients
 					// wait in the backlog.
 					e.announceClient(c.RemoteAddr())
-					if c = e.serverHandshake(acceptCtx, tlsConfig, c); c == nil {
+					if c = secure(acceptCtx, c); c == nil {
 						return
 					}
 				}
@@ -134,7 +146,7 @@ func (e *env) serveOne(ctx context.Context, lns []net.Listener, tlsConfig *tls.C
 	if conn == nil {
 		return ctx.Err()
 	}
-	if tlsConfig == nil {
+	if secure == nil {
 		e.announceClient(conn.RemoteAddr())
 	}
 	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
@@ -153,14 +165,14 @@ func listenSessionError(err error) error {
 
 // serveMany is listen -k: clients come and go, up to -m at once; stdin goes
 // to all of them.
-func (e *env) serveMany(ctx context.Context, lns []net.Listener, tlsConfig *tls.Config) error {
+func (e *env) serveMany(ctx context.Context, lns []net.Listener, secure secureFunc) error {
 	c := e.cfg
 	hub := relay.NewHub(e.stdout, e.relayOptions(), e.verbosef)
 	signalled := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stdoutFailure := watchStdout(hub, cancel)
-	hs := e.newHandshaker(ctx, tlsConfig, hub.Len)
+	hs := e.newHandshaker(ctx, secure, hub.Len)
 	var wg sync.WaitGroup
 	for _, ln := range lns {
 		wg.Go(func() {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pion/dtls/v3"
+
 	"gnc/internal/tlsx"
 	"gnc/internal/transport"
 )
@@ -21,23 +23,50 @@ import (
 // certificate chain that does not verify (exit 1).
 var errTLSIO = errors.New("Input/output error.")
 
-// tlsClient builds the client configuration, before dialing, so that a
+// tlsClient is a connect-mode TLS or DTLS client configuration.
+type tlsClient struct {
+	tls      *tlsx.Client
+	dtls     *dtls.Config
+	verifier *tlsx.Verifier
+}
+
+// newTLSClient builds the client configuration before dialing, so that a
 // bad certificate file fails at once (exit 2) as with ncat.
-func (e *env) tlsClient() (*tlsx.Client, error) {
+func (e *env) newTLSClient() (*tlsClient, error) {
+	if e.cfg.UDP {
+		cfg, v, err := tlsx.NewDTLSClient(e.cfg.tlsOptions(), e.cfg.Host)
+		if err != nil {
+			return nil, &FatalError{Err: fmt.Errorf("%w.", err)}
+		}
+		return &tlsClient{dtls: cfg, verifier: v}, nil
+	}
 	cl, err := tlsx.NewClient(e.cfg.tlsOptions(), e.cfg.Host)
 	if err != nil {
 		return nil, &FatalError{Err: fmt.Errorf("%w.", err)}
 	}
-	return cl, nil
+	return &tlsClient{tls: cl, verifier: cl.Verifier}, nil
 }
 
-// clientHandshake runs the TLS handshake on a connected conn, bounded by
-// -w, and prints ncat's -v lines. It closes conn when it fails.
-func (e *env) clientHandshake(ctx context.Context, cl *tlsx.Client, conn net.Conn) (net.Conn, error) {
-	tc := tls.Client(conn, cl.Config)
-	err := tlsx.Handshake(ctx, tc, e.cfg.ConnectTimeout)
+// clientHandshake runs the TLS (or DTLS) handshake on a connected conn,
+// bounded by -w, and prints ncat's -v lines. It closes conn when it fails.
+func (e *env) clientHandshake(ctx context.Context, cl *tlsClient, conn net.Conn) (net.Conn, error) {
+	var secured net.Conn
+	var cs tls.ConnectionState
+	var err error
+	if cl.dtls != nil {
+		var dc *dtls.Conn
+		if dc, err = tlsx.DTLSClient(ctx, conn, cl.dtls, e.cfg.ConnectTimeout); err == nil {
+			secured, cs = dc, tlsx.DTLSState(dc)
+		}
+	} else {
+		tc := tls.Client(conn, cl.tls.Config)
+		if err = tlsx.Handshake(ctx, tc, e.cfg.ConnectTimeout); err != nil {
+			tc.Close()
+		} else {
+			secured, cs = &tlsx.Conn{Conn: tc}, tc.ConnectionState()
+		}
+	}
 	if err != nil {
-		tc.Close()
 		var ve *tlsx.VerifyError
 		if errors.As(err, &ve) {
 			if ve.Cert != nil {
@@ -57,14 +86,18 @@ func (e *env) clientHandshake(ctx context.Context, cl *tlsx.Client, conn net.Con
 		e.verbosef("TLS handshake with %s failed: %v", peerName(conn.RemoteAddr(), e.cfg.Host), err)
 		return nil, errTLSIO
 	}
-	cs := tc.ConnectionState()
+	if len(cs.PeerCertificates) == 0 {
+		secured.Close()
+		e.verbosef("The server sent no certificate.")
+		return nil, errTLSIO
+	}
 	leaf := cs.PeerCertificates[0]
 	for _, l := range tlsx.Describe(leaf) {
 		e.verbosef("%s", l)
 	}
 	if !e.cfg.TLS.Verify && e.cfg.Verbose > 0 {
 		// ncat does not verify unless asked, but says whether it would.
-		if verr := cl.Verifier.Verify(cs); verr != nil {
+		if verr := cl.verifier.Verify(cs); verr != nil {
 			var ve *tlsx.VerifyError
 			errors.As(verr, &ve)
 			e.verbosef("Certificate verification failed (%s).", tlsx.Reason(ve.Err))
@@ -73,7 +106,7 @@ func (e *env) clientHandshake(ctx context.Context, cl *tlsx.Client, conn net.Con
 	e.verbosef("SSL connection to %s.", peerName(conn.RemoteAddr(), e.cfg.Host))
 	e.verbosef("SHA-1 fingerprint: %s", tlsx.FingerprintSHA1(leaf.Raw))
 	e.debugf("%s", describeState(cs))
-	return &tlsx.Conn{Conn: tc}, nil
+	return secured, nil
 }
 
 // describeState is the -vv line about a finished handshake.
@@ -86,10 +119,15 @@ func describeState(cs tls.ConnectionState) string {
 	return b.String()
 }
 
-// tlsServerConfig builds a listener's configuration, or nil without --ssl.
-// Without --ssl-cert it generates the throwaway certificate and, under
-// -v, says so with its SHA-256 fingerprint.
-func (e *env) tlsServerConfig() (*tls.Config, error) {
+// secureFunc runs a listener's handshake with one new client and returns
+// the secured connection, or nil when the handshake failed (the client is
+// then closed and logged). A nil secureFunc is plain TCP or UDP.
+type secureFunc func(ctx context.Context, conn net.Conn) net.Conn
+
+// tlsListener returns the TLS handshake of a stream listener, or nil
+// without --ssl. Without --ssl-cert it generates the throwaway
+// certificate and, under -v, says so with its SHA-256 fingerprint.
+func (e *env) tlsListener() (secureFunc, error) {
 	if !e.cfg.TLS.Enabled {
 		return nil, nil
 	}
@@ -97,11 +135,60 @@ func (e *env) tlsServerConfig() (*tls.Config, error) {
 	if err != nil {
 		return nil, &FatalError{Err: fmt.Errorf("%w.", err)}
 	}
+	e.announceCert(s)
+	return func(ctx context.Context, conn net.Conn) net.Conn {
+		return e.serverHandshake(ctx, s.Config, conn)
+	}, nil
+}
+
+func (e *env) announceCert(s *tlsx.Server) {
 	if s.Generated != nil {
 		e.verbosef("Generating a temporary ECDSA P-256 key. Use --ssl-key and --ssl-cert to use a permanent one.")
 		e.verbosef("SHA-256 fingerprint: %s", tlsx.FingerprintSHA256(s.Generated.Certificate[0]))
 	}
-	return s.Config, nil
+}
+
+// dtlsListeners puts DTLS on a UDP listener's sockets: each becomes a
+// net.Listener of peers whose handshake the returned secureFunc runs.
+func (e *env) dtlsListeners(pcs []net.PacketConn) ([]net.Listener, secureFunc, error) {
+	cfg, s, err := tlsx.NewDTLSServer(e.cfg.tlsOptions(), e.cfg.Host)
+	if err != nil {
+		for _, pc := range pcs {
+			pc.Close()
+		}
+		return nil, nil, &FatalError{Err: fmt.Errorf("%w.", err)}
+	}
+	e.announceCert(s)
+	var lns []net.Listener
+	for _, pc := range pcs {
+		ln, err := tlsx.NewDTLSListener(pc, cfg)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, nil, &FatalError{Err: fmt.Errorf("DTLS: %w.", err)}
+		}
+		lns = append(lns, ln)
+	}
+	return lns, e.dtlsHandshake, nil
+}
+
+// dtlsHandshake is serverHandshake for a DTLS peer.
+func (e *env) dtlsHandshake(ctx context.Context, conn net.Conn) net.Conn {
+	dc, ok := conn.(*dtls.Conn)
+	if !ok {
+		conn.Close()
+		return nil
+	}
+	if err := tlsx.DTLSHandshake(ctx, dc, e.cfg.ConnectTimeout); err != nil {
+		dc.Close()
+		if ctx.Err() == nil {
+			e.verbosef("Failed SSL connection from %s: %v", transport.FormatIP(conn.RemoteAddr()), err)
+		}
+		return nil
+	}
+	e.debugf("D%s", describeState(tlsx.DTLSState(dc)))
+	return dc
 }
 
 // serverHandshake runs a listener's handshake with one client, bounded by
@@ -131,10 +218,10 @@ func (e *env) serverHandshake(ctx context.Context, cfg *tls.Config, conn net.Con
 // (waited for by wait), so that a client that stalls holds up nobody.
 // Clients still in their handshake count towards -m.
 type handshaker struct {
-	e         *env
-	ctx       context.Context
-	tlsConfig *tls.Config
-	members   func() int // the hub's member count
+	e       *env
+	ctx     context.Context
+	secure  secureFunc
+	members func() int // the hub's member count
 	// quiet: the join callback logs the client (the broker does, once it
 	// is in the room); otherwise admit logs a denial.
 	quiet bool
@@ -143,15 +230,15 @@ type handshaker struct {
 	wg    sync.WaitGroup
 }
 
-func (e *env) newHandshaker(ctx context.Context, tlsConfig *tls.Config, members func() int) *handshaker {
-	return &handshaker{e: e, ctx: ctx, tlsConfig: tlsConfig, members: members}
+func (e *env) newHandshaker(ctx context.Context, secure secureFunc, members func() int) *handshaker {
+	return &handshaker{e: e, ctx: ctx, secure: secure, members: members}
 }
 
 // admit hands conn to join (which reports whether the hub took it) or,
 // when it does not join, closes it with ncat's -v denial.
 func (h *handshaker) admit(conn net.Conn, join func(net.Conn) bool) {
 	max := h.e.cfg.MaxConns
-	if h.tlsConfig == nil {
+	if h.secure == nil {
 		if !join(conn) {
 			h.deny(conn)
 		}
@@ -174,7 +261,7 @@ func (h *handshaker) admit(conn net.Conn, join func(net.Conn) bool) {
 }
 
 func (h *handshaker) handshake(conn net.Conn, join func(net.Conn) bool) {
-	tc := h.e.serverHandshake(h.ctx, h.tlsConfig, conn)
+	tc := h.secure(h.ctx, conn)
 	h.mu.Lock()
 	h.busy--
 	h.mu.Unlock()

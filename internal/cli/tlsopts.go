@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/tls"
 	"strings"
 
 	"gnc/internal/tlsx"
@@ -106,8 +107,8 @@ func checkTLS(c *Config) error {
 		return usageErrorf("SSL option not supported when using Unix domain sockets. QUITTING.")
 	case c.Listen && t.ServerName != "":
 		return usageErrorf("--ssl-servername is for connect mode: a listener has no server name to ask for. QUITTING.")
-	case c.UDP && !c.Broker:
-		return usageErrorf("--ssl with -u (DTLS) is not yet supported by this version of gnc.")
+	case c.UDP && (t.MinVersion > tls.VersionTLS12 || (t.MaxVersion != 0 && t.MaxVersion < tls.VersionTLS12)):
+		return usageErrorf("DTLS (--ssl -u) is version 1.2 only: --ssl-min-version and --ssl-max-version must allow 1.2. QUITTING.")
 	case c.UDP && c.Broker:
 		return usageErrorf("--ssl with -u and --broker/--chat (DTLS broker) is not supported by this version of gnc.")
 	}
@@ -128,4 +129,13 @@ func (c *Config) tlsOptions() tlsx.Options {
 		MinVersion: t.MinVersion,
 		MaxVersion: t.MaxVersion,
 	}
+}
+
+// maxDatagram is the stdin datagram bound: one DTLS record with --ssl -u,
+// else relay's default.
+func (c *Config) maxDatagram() int {
+	if c.UDP && c.TLS.Enabled {
+		return tlsx.MaxDTLSRecord
+	}
+	return 0
 }

@@ -208,7 +208,7 @@ func (s *session) upstream(out chan<- copyResult) {
 	if s.o.needsUserCopy() {
 		size := streamChunk
 		if s.o.Datagram {
-			size = MaxDatagramSend
+			size = s.o.datagramSize()
 		}
 		p := pump{dst: s.conn, reader: s.stdin, bufSize: size, log: s.o.Log, idle: s.idle, delay: s.o.Delay, done: s.done}
 		if s.o.CRLF {
