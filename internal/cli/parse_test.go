@@ -444,6 +444,9 @@ func parseCases() []parseCase {
 		{name: "--ssl-max-version without --ssl", args: []string{"--ssl-max-version", "1.2", "h", "1"}, err: "--ssl-min-version and --ssl-max-version need --ssl. QUITTING."},
 		{name: "--ssl -U", args: []string{"--ssl", "-U", "/tmp/s"}, err: "SSL option not supported when using Unix domain sockets. QUITTING."},
 		{name: "--ssl-verify -lU", args: []string{"--ssl-verify", "-lU", "/tmp/s"}, err: "SSL option not supported when using Unix domain sockets. QUITTING."},
+		{name: "--ssl -u", args: []string{"--ssl", "-u", "h", "1"}, want: func(c *Config) { c.Host, c.Port, c.UDP, c.TLS = "h", 1, true, TLSConfig{Enabled: true} }},
+		{name: "--ssl -u min 1.3", args: []string{"--ssl", "-u", "--ssl-min-version", "1.3", "h", "1"}, err: "DTLS (--ssl -u) is version 1.2 only: --ssl-min-version and --ssl-max-version must allow 1.2. QUITTING."},
+		{name: "--ssl -u max 1.1", args: []string{"--ssl", "-ul", "--ssl-max-version", "1.1"}, err: "DTLS (--ssl -u) is version 1.2 only: --ssl-min-version and --ssl-max-version must allow 1.2. QUITTING."},
 		{name: "--ssl -u --broker", args: []string{"--ssl", "-u", "--broker"}, err: "--ssl with -u and --broker/--chat (DTLS broker) is not supported by this version of gnc."},
 	}...)
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/pion/dtls/v3"
 
@@ -54,9 +55,9 @@ func (e *env) clientHandshake(ctx context.Context, cl *tlsClient, conn net.Conn)
 	var cs tls.ConnectionState
 	var err error
 	if cl.dtls != nil {
-		var dc *dtls.Conn
+		var dc *tlsx.DTLSConn
 		if dc, err = tlsx.DTLSClient(ctx, conn, cl.dtls, e.cfg.ConnectTimeout); err == nil {
-			secured, cs = dc, tlsx.DTLSState(dc)
+			secured, cs = dc, tlsx.DTLSState(dc.Conn)
 		}
 	} else {
 		tc := tls.Client(conn, cl.tls.Config)
@@ -82,6 +83,9 @@ func (e *env) clientHandshake(ctx context.Context, cl *tlsClient, conn net.Conn)
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, errors.New(transport.Describe(err)) // UDP: nothing listens
 		}
 		e.verbosef("TLS handshake with %s failed: %v", peerName(conn.RemoteAddr(), e.cfg.Host), err)
 		return nil, errTLSIO
@@ -188,7 +192,7 @@ func (e *env) dtlsHandshake(ctx context.Context, conn net.Conn) net.Conn {
 		return nil
 	}
 	e.debugf("D%s", describeState(tlsx.DTLSState(dc)))
-	return dc
+	return &tlsx.DTLSConn{Conn: dc}
 }
 
 // serverHandshake runs a listener's handshake with one client, bounded by

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -114,7 +115,7 @@ func DTLSState(c *dtls.Conn) tls.ConnectionState {
 
 // DTLSClient runs a DTLS client handshake over conn, a connected UDP
 // socket, bounded by timeout and ctx. On failure it closes conn.
-func DTLSClient(ctx context.Context, conn net.Conn, cfg *dtls.Config, timeout time.Duration) (*dtls.Conn, error) {
+func DTLSClient(ctx context.Context, conn net.Conn, cfg *dtls.Config, timeout time.Duration) (*DTLSConn, error) {
 	dc, err := dtls.Client(connectedPacketConn{conn}, conn.RemoteAddr(), cfg)
 	if err != nil {
 		conn.Close()
@@ -124,7 +125,7 @@ func DTLSClient(ctx context.Context, conn net.Conn, cfg *dtls.Config, timeout ti
 		dc.Close()
 		return nil, err
 	}
-	return dc, nil
+	return &DTLSConn{dc}, nil
 }
 
 // DTLSHandshake runs c's handshake bounded by timeout (none if not
@@ -159,3 +160,22 @@ func (c connectedPacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 }
 
 func (c connectedPacketConn) WriteTo(b []byte, _ net.Addr) (int, error) { return c.Write(b) }
+
+// DTLSConn is an established DTLS connection whose Read does not lose the
+// last datagrams before the peer's close_notify: pion's Read picks at
+// random between "closed" and "data waiting" once both are ready, so an
+// EOF may come while decrypted datagrams still wait. Read asks again
+// until EOF has come eofChecks times in a row.
+type DTLSConn struct{ *dtls.Conn }
+
+// eofChecks bounds the retries: each finds a waiting datagram with
+// probability 1/2, so one is lost with probability 2^-eofChecks.
+const eofChecks = 32
+
+func (c *DTLSConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	for i := 0; i < eofChecks && n == 0 && errors.Is(err, io.EOF); i++ {
+		n, err = c.Conn.Read(b)
+	}
+	return n, err
+}

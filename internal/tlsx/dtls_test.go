@@ -93,7 +93,7 @@ func TestDTLSClientServer(t *testing.T) {
 			if err := <-served; err != nil {
 				t.Fatal(err)
 			}
-			st := DTLSState(c)
+			st := DTLSState(c.Conn)
 			if len(tc.co.ALPN) > 0 && (st.NegotiatedProtocol != "x" || st.CipherSuite != tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA) {
 				t.Errorf("ALPN %q suite %s", st.NegotiatedProtocol, SuiteName(st.CipherSuite))
 			}
@@ -150,5 +150,64 @@ func TestPacketMux(t *testing.T) {
 	p.Close()
 	if _, err := pc.WriteTo([]byte("x"), cl.LocalAddr()); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("socket still open after the last peer left: %v", err)
+	}
+}
+
+// TestDTLSLastDatagram: a datagram sent just before close_notify is read
+// before the EOF.
+func TestDTLSLastDatagram(t *testing.T) {
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		scfg, _, _ := NewDTLSServer(Options{}, "127.0.0.1")
+		ln, _ := NewDTLSListener(pc, scfg)
+		got := make(chan string, 1)
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				got <- err.Error()
+				return
+			}
+			defer c.Close()
+			dc := &DTLSConn{c.(*dtls.Conn)}
+			if err := DTLSHandshake(context.Background(), dc.Conn, 5*time.Second); err != nil {
+				got <- err.Error()
+				return
+			}
+			var all []byte
+			buf := make([]byte, 2048)
+			for {
+				n, err := dc.Read(buf)
+				all = append(all, buf[:n]...)
+				if string(all) == "a" {
+					dc.Write([]byte("ok"))
+				}
+				if err != nil {
+					got <- string(all)
+					return
+				}
+			}
+		}()
+		raw, _ := net.Dial("udp", pc.LocalAddr().String())
+		ccfg, _, _ := NewDTLSClient(Options{}, "127.0.0.1")
+		c, err := DTLSClient(context.Background(), raw, ccfg, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// pion drops a second datagram that arrives before the server
+		// has marked its handshake complete; wait for an answer first.
+		c.Write([]byte("a"))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 16)); err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte("b"))
+		c.Close()
+		if s := <-got; s != "ab" {
+			t.Errorf("server read %q before EOF, want \"ab\"", s)
+		}
+		ln.Close()
 	}
 }
