@@ -124,7 +124,7 @@ func runTLSBulk(ctx context.Context, t *tool, send bool, size int64, dir string,
 	s := newSession(ctx, timeout)
 	defer s.close()
 	var port int
-	begin := time.Now()
+	var begin time.Time
 	if send {
 		src := dir + "/tls-source"
 		if fi, err := os.Stat(src); err != nil || fi.Size() != size {

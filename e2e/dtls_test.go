@@ -20,7 +20,7 @@ func dtlsDial(t *testing.T, addr string) *dtls.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := dtls.Dial("udp", raddr, &dtls.Config{InsecureSkipVerify: true})
+	c, err := dtls.DialWithOptions("udp", raddr, dtls.WithInsecureSkipVerify(true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,14 +20,28 @@ import (
 // lines and exit codes, and the listener's configuration and per-client
 // handshake.
 
+// ncatError is one of ncat's messages, written as ncat writes it.
+type ncatError string
+
+func (e ncatError) Error() string { return string(e) }
+
 // errTLSIO is ncat's message for a TLS connection that failed, including a
 // certificate chain that does not verify (exit 1).
-var errTLSIO = errors.New("Input/output error.")
+const errTLSIO ncatError = "Input/output error."
+
+// sentence ends err's message with a period, for ncat's "REASON.
+// QUITTING." form.
+func sentence(err error) error { return sentenceError{err} }
+
+type sentenceError struct{ err error }
+
+func (e sentenceError) Error() string { return strings.TrimSuffix(e.err.Error(), ".") + "." }
+func (e sentenceError) Unwrap() error { return e.err }
 
 // tlsClient is a connect-mode TLS or DTLS client configuration.
 type tlsClient struct {
 	tls      *tlsx.Client
-	dtls     *dtls.Config
+	dtls     *tlsx.DTLSClientConfig
 	verifier *tlsx.Verifier
 }
 
@@ -37,13 +51,13 @@ func (e *env) newTLSClient() (*tlsClient, error) {
 	if e.cfg.UDP {
 		cfg, v, err := tlsx.NewDTLSClient(e.cfg.tlsOptions(), e.cfg.Host)
 		if err != nil {
-			return nil, &FatalError{Err: fmt.Errorf("%w.", err)}
+			return nil, &FatalError{Err: sentence(err)}
 		}
 		return &tlsClient{dtls: cfg, verifier: v}, nil
 	}
 	cl, err := tlsx.NewClient(e.cfg.tlsOptions(), e.cfg.Host)
 	if err != nil {
-		return nil, &FatalError{Err: fmt.Errorf("%w.", err)}
+		return nil, &FatalError{Err: sentence(err)}
 	}
 	return &tlsClient{tls: cl, verifier: cl.Verifier}, nil
 }
@@ -77,7 +91,7 @@ func (e *env) clientHandshake(ctx context.Context, cl *tlsClient, conn net.Conn)
 			}
 			e.verbosef("Certificate verification failed (%s).", tlsx.Reason(ve.Err))
 			if ve.Name {
-				return nil, &FatalError{Err: errors.New("Certificate verification error.")}
+				return nil, &FatalError{Err: ncatError("Certificate verification error.")}
 			}
 			return nil, errTLSIO
 		}
@@ -137,7 +151,7 @@ func (e *env) tlsListener() (secureFunc, error) {
 	}
 	s, err := tlsx.NewServer(e.cfg.tlsOptions(), e.cfg.Host)
 	if err != nil {
-		return nil, &FatalError{Err: fmt.Errorf("%w.", err)}
+		return nil, &FatalError{Err: sentence(err)}
 	}
 	e.announceCert(s)
 	return func(ctx context.Context, conn net.Conn) net.Conn {
@@ -160,7 +174,7 @@ func (e *env) dtlsListeners(pcs []net.PacketConn) ([]net.Listener, secureFunc, e
 		for _, pc := range pcs {
 			pc.Close()
 		}
-		return nil, nil, &FatalError{Err: fmt.Errorf("%w.", err)}
+		return nil, nil, &FatalError{Err: sentence(err)}
 	}
 	e.announceCert(s)
 	var lns []net.Listener
@@ -170,7 +184,7 @@ func (e *env) dtlsListeners(pcs []net.PacketConn) ([]net.Listener, secureFunc, e
 			for _, l := range lns {
 				l.Close()
 			}
-			return nil, nil, &FatalError{Err: fmt.Errorf("DTLS: %w.", err)}
+			return nil, nil, &FatalError{Err: sentence(fmt.Errorf("DTLS: %w", err))}
 		}
 		lns = append(lns, ln)
 	}

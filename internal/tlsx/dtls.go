@@ -40,9 +40,15 @@ func dtlsSuites(ids []uint16) []dtls.CipherSuiteID {
 	return out
 }
 
+// DTLSClientConfig is a DTLS client's configuration.
+type DTLSClientConfig struct{ opts []dtls.ClientOption }
+
+// DTLSServerConfig is a DTLS listener's configuration.
+type DTLSServerConfig struct{ opts []dtls.ServerOption }
+
 // NewDTLSClient builds a DTLS client configuration for host, and the
 // Verifier that goes with it (run inside the handshake with Verify).
-func NewDTLSClient(o Options, host string) (*dtls.Config, *Verifier, error) {
+func NewDTLSClient(o Options, host string) (*DTLSClientConfig, *Verifier, error) {
 	if err := checkDTLSVersions(o); err != nil {
 		return nil, nil, err
 	}
@@ -50,24 +56,41 @@ func NewDTLSClient(o Options, host string) (*dtls.Config, *Verifier, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := &dtls.Config{
-		Certificates:         tc.Config.Certificates,
-		InsecureSkipVerify:   true,
-		ServerName:           tc.Config.ServerName,
-		SupportedProtocols:   o.ALPN,
-		CipherSuites:         dtlsSuites(o.Ciphers),
-		ExtendedMasterSecret: dtls.RequestExtendedMasterSecret,
+	opts := []dtls.ClientOption{
+		dtls.WithInsecureSkipVerify(true),
+		dtls.WithExtendedMasterSecret(dtls.RequestExtendedMasterSecret),
+	}
+	if len(tc.Config.Certificates) > 0 {
+		opts = append(opts, dtls.WithCertificates(tc.Config.Certificates...))
+	}
+	if tc.Config.ServerName != "" {
+		opts = append(opts, dtls.WithServerName(tc.Config.ServerName))
+	}
+	for _, op := range commonDTLSOptions(o) {
+		opts = append(opts, op)
 	}
 	if tc.Config.VerifyConnection != nil {
 		v := tc.Verifier
-		cfg.VerifyConnection = func(s *dtls.State) error { return v.Verify(stateOf(s)) }
+		opts = append(opts, dtls.WithVerifyConnection(func(s *dtls.State) error { return v.Verify(stateOf(s)) }))
 	}
-	return cfg, tc.Verifier, nil
+	return &DTLSClientConfig{opts}, tc.Verifier, nil
+}
+
+// commonDTLSOptions are ALPN and cipher suites.
+func commonDTLSOptions(o Options) []dtls.Option {
+	var opts []dtls.Option
+	if len(o.ALPN) > 0 {
+		opts = append(opts, dtls.WithSupportedProtocols(o.ALPN...))
+	}
+	if len(o.Ciphers) > 0 {
+		opts = append(opts, dtls.WithCipherSuites(dtlsSuites(o.Ciphers)...))
+	}
+	return opts
 }
 
 // NewDTLSServer builds a DTLS listener's configuration: the same
 // certificate rules as NewServer.
-func NewDTLSServer(o Options, host string) (*dtls.Config, *Server, error) {
+func NewDTLSServer(o Options, host string) (*DTLSServerConfig, *Server, error) {
 	if err := checkDTLSVersions(o); err != nil {
 		return nil, nil, err
 	}
@@ -75,17 +98,17 @@ func NewDTLSServer(o Options, host string) (*dtls.Config, *Server, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := &dtls.Config{
-		Certificates:         s.Config.Certificates,
-		SupportedProtocols:   o.ALPN,
-		CipherSuites:         dtlsSuites(o.Ciphers),
-		ExtendedMasterSecret: dtls.RequestExtendedMasterSecret,
+	opts := []dtls.ServerOption{
+		dtls.WithCertificates(s.Config.Certificates...),
+		dtls.WithExtendedMasterSecret(dtls.RequestExtendedMasterSecret),
+	}
+	for _, op := range commonDTLSOptions(o) {
+		opts = append(opts, op)
 	}
 	if s.Config.ClientAuth == tls.RequireAndVerifyClientCert {
-		cfg.ClientAuth = dtls.RequireAndVerifyClientCert
-		cfg.ClientCAs = s.Config.ClientCAs
+		opts = append(opts, dtls.WithClientAuth(dtls.RequireAndVerifyClientCert), dtls.WithClientCAs(s.Config.ClientCAs))
 	}
-	return cfg, s, nil
+	return &DTLSServerConfig{opts}, s, nil
 }
 
 // stateOf turns a DTLS state into the parts of a tls.ConnectionState
@@ -115,8 +138,8 @@ func DTLSState(c *dtls.Conn) tls.ConnectionState {
 
 // DTLSClient runs a DTLS client handshake over conn, a connected UDP
 // socket, bounded by timeout and ctx. On failure it closes conn.
-func DTLSClient(ctx context.Context, conn net.Conn, cfg *dtls.Config, timeout time.Duration) (*DTLSConn, error) {
-	dc, err := dtls.Client(connectedPacketConn{conn}, conn.RemoteAddr(), cfg)
+func DTLSClient(ctx context.Context, conn net.Conn, cfg *DTLSClientConfig, timeout time.Duration) (*DTLSConn, error) {
+	dc, err := dtls.ClientWithOptions(connectedPacketConn{conn}, conn.RemoteAddr(), cfg.opts...)
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -146,8 +169,14 @@ func DTLSHandshake(ctx context.Context, c *dtls.Conn, timeout time.Duration) err
 // NewDTLSListener serves DTLS on pc, one of gnc's UDP sockets: each new
 // peer address that starts a handshake is a connection, whose handshake
 // the caller runs (DTLSHandshake). Closing the listener closes pc.
-func NewDTLSListener(pc net.PacketConn, cfg *dtls.Config) (net.Listener, error) {
-	return dtls.NewListener(NewPacketMux(pc), cfg)
+func NewDTLSListener(pc net.PacketConn, cfg *DTLSServerConfig) (net.Listener, error) {
+	mux := NewPacketMux(pc)
+	ln, err := dtls.NewListenerWithOptions(mux, cfg.opts...)
+	if err != nil {
+		mux.Close()
+		return nil, err
+	}
+	return ln, nil
 }
 
 // connectedPacketConn is a connected UDP socket as the net.PacketConn

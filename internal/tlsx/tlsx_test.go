@@ -281,8 +281,8 @@ func TestVerifyReasons(t *testing.T) {
 }
 
 // handshake runs a client and a server over loopback and returns their
-// errors, the client's state, and whether data crossed.
-func handshake(t *testing.T, co, so Options, host string) (clientErr, serverErr error, cs tls.ConnectionState) {
+// client's state and both errors (the client's includes a failed echo).
+func handshake(t *testing.T, co, so Options, host string) (cs tls.ConnectionState, clientErr, serverErr error) {
 	t.Helper()
 	ln := testnet.Listen(t, "tcp", "127.0.0.1:0")
 	srv, err := NewServer(so, "127.0.0.1")
@@ -327,7 +327,7 @@ func handshake(t *testing.T, co, so Options, host string) (clientErr, serverErr 
 	} else {
 		tc.Close()
 	}
-	return clientErr, <-serverDone, cs
+	return cs, clientErr, <-serverDone
 }
 
 func TestClientServer(t *testing.T) {
@@ -339,7 +339,7 @@ func TestClientServer(t *testing.T) {
 	cliFiles := Options{CertFile: testnet.WriteFile(t, "cli.pem", cliCert), KeyFile: testnet.WriteFile(t, "cli.key", cliKey)}
 
 	t.Run("throwaway cert, no verification", func(t *testing.T) {
-		cerr, serr, cs := handshake(t, Options{}, Options{}, "127.0.0.1")
+		cs, cerr, serr := handshake(t, Options{}, Options{}, "127.0.0.1")
 		if cerr != nil || serr != nil {
 			t.Fatal(cerr, serr)
 		}
@@ -348,20 +348,20 @@ func TestClientServer(t *testing.T) {
 		}
 	})
 	t.Run("verify with trust file, IP SAN", func(t *testing.T) {
-		cerr, serr, _ := handshake(t, Options{Verify: true, TrustFile: caFile}, srvFiles, "127.0.0.1")
+		_, cerr, serr := handshake(t, Options{Verify: true, TrustFile: caFile}, srvFiles, "127.0.0.1")
 		if cerr != nil || serr != nil {
 			t.Fatal(cerr, serr)
 		}
 	})
 	t.Run("servername names the check", func(t *testing.T) {
-		cerr, _, _ := handshake(t, Options{Verify: true, TrustFile: caFile, ServerName: "wrong.test"}, srvFiles, "127.0.0.1")
+		_, cerr, _ := handshake(t, Options{Verify: true, TrustFile: caFile, ServerName: "wrong.test"}, srvFiles, "127.0.0.1")
 		var ve *VerifyError
 		if !errors.As(cerr, &ve) || !ve.Name {
 			t.Fatalf("client error %v, want a name *VerifyError", cerr)
 		}
 	})
 	t.Run("throwaway cert fails verification", func(t *testing.T) {
-		cerr, _, _ := handshake(t, Options{Verify: true, TrustFile: caFile}, Options{}, "127.0.0.1")
+		_, cerr, _ := handshake(t, Options{Verify: true, TrustFile: caFile}, Options{}, "127.0.0.1")
 		var ve *VerifyError
 		if !errors.As(cerr, &ve) || ve.Name || Reason(ve.Err) != "self-signed certificate" {
 			t.Fatalf("client error %v, want a self-signed chain *VerifyError", cerr)
@@ -371,16 +371,16 @@ func TestClientServer(t *testing.T) {
 		so := srvFiles
 		so.Verify, so.TrustFile = true, caFile
 		co := cliFiles
-		if cerr, serr, _ := handshake(t, co, so, "127.0.0.1"); cerr != nil || serr != nil {
+		if _, cerr, serr := handshake(t, co, so, "127.0.0.1"); cerr != nil || serr != nil {
 			t.Fatal(cerr, serr)
 		}
-		_, serr, _ := handshake(t, Options{}, so, "127.0.0.1")
+		_, _, serr := handshake(t, Options{}, so, "127.0.0.1")
 		if serr == nil || !strings.Contains(serr.Error(), "certificate") {
 			t.Fatalf("server error %v, want a missing-certificate error", serr)
 		}
 	})
 	t.Run("alpn both ways", func(t *testing.T) {
-		cerr, serr, cs := handshake(t, Options{ALPN: []string{"x-gnc", "h2"}}, Options{ALPN: []string{"h2"}}, "127.0.0.1")
+		cs, cerr, serr := handshake(t, Options{ALPN: []string{"x-gnc", "h2"}}, Options{ALPN: []string{"h2"}}, "127.0.0.1")
 		if cerr != nil || serr != nil || cs.NegotiatedProtocol != "h2" {
 			t.Fatal(cerr, serr, cs.NegotiatedProtocol)
 		}
@@ -390,14 +390,14 @@ func TestClientServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cerr, serr, cs := handshake(t, Options{MaxVersion: tls.VersionTLS12, Ciphers: ids}, Options{MinVersion: tls.VersionTLS12}, "127.0.0.1")
+		cs, cerr, serr := handshake(t, Options{MaxVersion: tls.VersionTLS12, Ciphers: ids}, Options{MinVersion: tls.VersionTLS12}, "127.0.0.1")
 		if cerr != nil || serr != nil {
 			t.Fatal(cerr, serr)
 		}
 		if cs.Version != tls.VersionTLS12 || cs.CipherSuite != tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 {
 			t.Errorf("got %s with %s", VersionName(cs.Version), SuiteName(cs.CipherSuite))
 		}
-		cerr, _, _ = handshake(t, Options{MaxVersion: tls.VersionTLS12}, Options{MinVersion: tls.VersionTLS13}, "127.0.0.1")
+		_, cerr, _ = handshake(t, Options{MaxVersion: tls.VersionTLS12}, Options{MinVersion: tls.VersionTLS13}, "127.0.0.1")
 		if cerr == nil {
 			t.Error("a 1.2 client met a 1.3-only server")
 		}
