@@ -41,6 +41,11 @@ func (b *bench) tlsTables(ctx context.Context) []*table {
 		tools:  toolNamesOf(ts),
 		format: func(v float64) string { return fmt.Sprintf("%.2f", v) },
 	}
+	cpu := &table{
+		title:  "TLS CPU seconds per GiB, tool process only (lower is better; × = gnc ÷ peer)",
+		tools:  toolNamesOf(ts),
+		format: func(v float64) string { return fmt.Sprintf("%.3f", v) },
+	}
 	timeout := b.cfg.timeout
 	if timeout == 0 {
 		timeout = 60*time.Second + time.Duration(size/(16<<20))*time.Second
@@ -53,31 +58,40 @@ func (b *bench) tlsTables(ctx context.Context) []*table {
 		{"tls-send", "--ssl sends from file", true},
 	} {
 		r := row{name: c.name, cells: map[string]cell{}, goals: tlsGoals}
+		cr := row{name: c.name, cells: map[string]cell{}, goals: []goal{{peer: "ncat", ratio: 1, lower: true}}}
 		for _, t := range ts {
 			if !b.selected(c.id, t.name) || ctx.Err() != nil {
 				continue
 			}
 			if t.path == "" {
-				r.cells[t.name] = absent(t)
+				r.cells[t.name], cr.cells[t.name] = absent(t), absent(t)
 				continue
 			}
-			var best time.Duration
+			var best, bestCPU time.Duration
 			var err error
 			for range b.cfg.runs {
-				var d time.Duration
-				if d, err = runTLSBulk(ctx, t, c.send, size, b.dir, timeout); err == nil && (best == 0 || d < best) {
-					best = d
+				var d, used time.Duration
+				if d, used, err = runTLSBulk(ctx, t, c.send, size, b.dir, timeout); err == nil {
+					if best == 0 || d < best {
+						best = d
+					}
+					if bestCPU == 0 || used < bestCPU {
+						bestCPU = used
+					}
 				}
 			}
 			if best == 0 {
 				r.cells[t.name] = b.fail(c.id, t.name, err)
+				cr.cells[t.name] = r.cells[t.name]
 				continue
 			}
-			b.logf("%s/%s: %.2f GiB/s", c.id, t.name, gib/best.Seconds())
+			b.logf("%s/%s: %.2f GiB/s, %.3f CPU s/GiB", c.id, t.name, gib/best.Seconds(), bestCPU.Seconds()/gib)
 			r.cells[t.name] = cell{value: gib / best.Seconds(), ok: true}
+			cr.cells[t.name] = cell{value: bestCPU.Seconds() / gib, ok: true}
 		}
 		if len(r.cells) > 0 {
 			tput.add(r)
+			cpu.add(cr)
 		}
 	}
 
@@ -114,13 +128,14 @@ func (b *bench) tlsTables(ctx context.Context) []*table {
 	if len(r.cells) > 0 {
 		hs.add(r)
 	}
-	return []*table{tput, hs}
+	return []*table{tput, cpu, hs}
 }
 
 // runTLSBulk moves size bytes through t with TLS: t sends from a file to a
 // Go TLS server, or receives from a Go TLS client into /dev/null. It
-// returns the wall time from the first connect to the end.
-func runTLSBulk(ctx context.Context, t *tool, send bool, size int64, dir string, timeout time.Duration) (time.Duration, error) {
+// returns the wall time from the first connect to the end and the tool's
+// CPU time.
+func runTLSBulk(ctx context.Context, t *tool, send bool, size int64, dir string, timeout time.Duration) (elapsed, cpu time.Duration, err error) {
 	s := newSession(ctx, timeout)
 	defer s.close()
 	var port int
@@ -129,60 +144,60 @@ func runTLSBulk(ctx context.Context, t *tool, send bool, size int64, dir string,
 		src := dir + "/tls-source"
 		if fi, err := os.Stat(src); err != nil || fi.Size() != size {
 			if err := makeSource(src, size); err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 		}
 		cert, err := benchCert()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		ln, err := tls.Listen("tcp", loopback+":0", &tls.Config{Certificates: []tls.Certificate{cert}})
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		s.closers = append(s.closers, ln)
 		port = ln.Addr().(*net.TCPAddr).Port
 		s.goPart(func(ctx context.Context) error { return receiveGo(ctx, ln, size) })
 		stdin, err := os.Open(src)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 		if err != nil {
 			stdin.Close()
-			return 0, err
+			return 0, 0, err
 		}
 		begin = time.Now()
 		if _, err := s.start(t, []string{"--ssl", loopback, strconv.Itoa(port)}, stdin, stdout); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	} else {
 		var err error
 		if port, err = freePort(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		stdin, err := s.idleStdin()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 		if err != nil {
 			stdin.Close()
-			return 0, err
+			return 0, 0, err
 		}
 		if _, err := s.start(t, []string{"--ssl", "-l", loopback, strconv.Itoa(port)}, stdin, stdout); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if err := waitListen(s.ctx, port); err != nil {
-			return 0, s.failed(err)
+			return 0, 0, s.failed(err)
 		}
 		begin = time.Now()
 		s.goPart(func(ctx context.Context) error { return sendTLS(ctx, port, size) })
 	}
 	if err := s.wait(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return time.Since(begin), nil
+	return time.Since(begin), s.cpu(), nil
 }
 
 // sendTLS connects with TLS, writes size bytes, sends close_notify and
