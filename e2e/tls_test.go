@@ -358,3 +358,47 @@ func TestTLSConnectErrors(t *testing.T) {
 	p.expectExit(1)
 	hasLines(t, p.stderr.String(), `^gnc: TLS handshake with 127\.0\.0\.1:\d+ failed: .*`, `^gnc: Input/output error\.$`)
 }
+
+// TestTLSSingleSurvivesBadClient: in single-connection mode a client
+// whose handshake fails is dropped and the listener waits for the next
+// (ncat ends there); that one is the session.
+func TestTLSSingleSurvivesBadClient(t *testing.T) {
+	t.Parallel()
+	port := testnet.FreePort(t, "tcp", v4)
+	p := gnc(t, "-v", "--ssl", "-l", v4, itoa(port))
+	waitListening(t, "tcp", port, "")
+	addr := testnet.Addr(v4, port)
+	bad := dial(t, "tcp", addr)
+	write(t, bad, "hello?\r\n\r\n")
+	readAllRaw(t, bad)
+	p.waitStderr("Failed SSL connection from 127.0.0.1: ")
+	c := tlsDial(t, addr, nil)
+	write(t, c, "good\n")
+	p.waitStdout("good\n")
+	c.CloseWrite()
+	p.expectExit(0)
+	if got := p.stdout.String(); got != "good\n" {
+		t.Errorf("stdout = %q", got)
+	}
+}
+
+// TestTLSWithOptionsThatSeeBytes: -o and -C take the user-space path
+// (pump) over TLS.
+func TestTLSWithOptionsThatSeeBytes(t *testing.T) {
+	t.Parallel()
+	log := t.TempDir() + "/session.log"
+	port := testnet.FreePort(t, "tcp", v4)
+	p := gnc(t, "--ssl", "-C", "-o", log, "-l", v4, itoa(port))
+	waitListening(t, "tcp", port, "")
+	c := tlsDial(t, testnet.Addr(v4, port), nil)
+	write(t, c, "from client\n")
+	p.waitStdout("from client\n")
+	p.write("line\n")
+	readUntil(t, c, "line\r\n")
+	c.CloseWrite()
+	p.expectExit(0)
+	b, err := os.ReadFile(log)
+	if err != nil || !strings.Contains(string(b), "from client\n") || !strings.Contains(string(b), "line\r\n") {
+		t.Errorf("-o log %q, %v", b, err)
+	}
+}
