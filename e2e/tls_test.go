@@ -402,3 +402,15 @@ func TestTLSWithOptionsThatSeeBytes(t *testing.T) {
 		t.Errorf("-o log %q, %v", b, err)
 	}
 }
+
+// TestTLSConnectHandshakeTimeout: a server that accepts and never answers
+// the ClientHello ends gnc --ssl at the -w bound with exit 1.
+func TestTLSConnectHandshakeTimeout(t *testing.T) {
+	t.Parallel()
+	ln, port := listenTCP(t, v4)
+	p := gnc(t, "-v", "-w", "500ms", "--ssl", v4, itoa(port))
+	silent := accept(t, ln) // reads nothing, says nothing
+	defer silent.Close()
+	p.expectExit(1)
+	hasLines(t, p.stderr.String(), `gnc: TLS handshake with 127\.0\.0\.1:\d+ failed: TLS handshake timed out after 500ms`, `gnc: Input/output error\.`)
+}
