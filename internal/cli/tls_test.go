@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pion/dtls/v3"
 )
 
 // TestTLSKeepOpenBadClients runs -lk --ssl in process against good
@@ -110,5 +113,61 @@ func TestTLSHandshakesCountTowardsMaxConns(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no client served after the stallers left: %v", err)
 		}
+	}
+}
+
+// TestDTLSKeepOpenInProcess runs -u -l -k --ssl in process with DTLS
+// peers, junk senders and a peer that stalls mid-handshake, then stops
+// it: no goroutine (goleak) and no file descriptor is left behind.
+func TestDTLSKeepOpenInProcess(t *testing.T) {
+	fdsBefore := openFDs(t)
+	addr, _, stop := runInProcess(t, "--ssl", "-u", "-w", "300ms", "-l", "-k", "127.0.0.1", "0")
+	raddr, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 9 {
+		wg.Go(func() {
+			switch i % 3 {
+			case 0:
+				c, err := dtls.DialWithOptions("udp", raddr, dtls.WithInsecureSkipVerify(true))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer c.Close()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := c.HandshakeContext(ctx); err != nil {
+					t.Errorf("DTLS handshake: %v", err)
+					return
+				}
+				c.Write([]byte("hello\n"))
+			case 1:
+				c, err := net.Dial("udp", addr)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				c.Write([]byte("junk"))
+				c.Close()
+			case 2:
+				c, err := net.Dial("udp", addr)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				c.Write([]byte{22, 0xfe, 0xfd, 0, 0}) // a handshake that goes nowhere
+				c.Close()
+			}
+		})
+	}
+	wg.Wait()
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if after := openFDs(t); after > fdsBefore {
+		t.Errorf("open file descriptors: %d before, %d after", fdsBefore, after)
 	}
 }
