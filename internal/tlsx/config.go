@@ -93,10 +93,10 @@ type Server struct {
 // it generates a throwaway certificate named after host (see GenerateCert).
 func NewServer(o Options, host string) (*Server, error) {
 	cfg := &tls.Config{
-		NextProtos:             o.ALPN,
-		CipherSuites:           o.Ciphers,
-		MinVersion:             o.MinVersion,
-		MaxVersion:             o.MaxVersion,
+		NextProtos:   o.ALPN,
+		CipherSuites: o.Ciphers,
+		MinVersion:   o.MinVersion,
+		MaxVersion:   o.MaxVersion,
 		// No session tickets: a netcat's clients rarely resume, and
 		// minting two tickets per connection costs about a tenth of a
 		// handshake's CPU (go run ./bench -only tls-handshake).
