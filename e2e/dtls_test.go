@@ -107,3 +107,19 @@ func TestDTLSInteropNcatClient(t *testing.T) {
 	cli.closeStdin()
 	cli.expectExit(0)
 }
+
+// TestDTLSBurstAfterHandshake: datagrams a client sends right after its
+// handshake, before the listener may have finished its side, all arrive.
+func TestDTLSBurstAfterHandshake(t *testing.T) {
+	t.Parallel()
+	port := testnet.FreePort(t, "udp", v4)
+	p := gnc(t, "-v", "--ssl", "-u", "-l", v4, itoa(port))
+	p.waitStderr("Listening on")
+	c := dtlsDial(t, testnet.Addr(v4, port))
+	for _, s := range []string{"one\n", "two\n", "three\n"} {
+		if _, err := c.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.waitStdout("one\ntwo\nthree\n")
+}

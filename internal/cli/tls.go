@@ -178,6 +178,7 @@ func (e *env) dtlsListeners(pcs []net.PacketConn) ([]net.Listener, secureFunc, e
 	}
 	e.announceCert(s)
 	var lns []net.Listener
+	var dls []*tlsx.DTLSListener
 	for _, pc := range pcs {
 		ln, err := tlsx.NewDTLSListener(pc, cfg)
 		if err != nil {
@@ -186,27 +187,31 @@ func (e *env) dtlsListeners(pcs []net.PacketConn) ([]net.Listener, secureFunc, e
 			}
 			return nil, nil, &FatalError{Err: sentence(fmt.Errorf("DTLS: %w", err))}
 		}
-		lns = append(lns, ln)
+		lns, dls = append(lns, ln), append(dls, ln)
 	}
-	return lns, e.dtlsHandshake, nil
-}
-
-// dtlsHandshake is serverHandshake for a DTLS peer.
-func (e *env) dtlsHandshake(ctx context.Context, conn net.Conn) net.Conn {
-	dc, ok := conn.(*dtls.Conn)
-	if !ok {
-		conn.Close()
-		return nil
-	}
-	if err := tlsx.DTLSHandshake(ctx, dc, e.cfg.ConnectTimeout); err != nil {
-		dc.Close()
-		if ctx.Err() == nil {
-			e.verbosef("Failed SSL connection from %s: %v", transport.FormatIP(conn.RemoteAddr()), err)
+	secure := func(ctx context.Context, conn net.Conn) net.Conn {
+		dc, ok := conn.(*dtls.Conn)
+		if !ok {
+			conn.Close()
+			return nil
 		}
-		return nil
+		err := fmt.Errorf("no DTLS listener on %v", conn.LocalAddr())
+		for _, l := range dls {
+			if l.Addr().String() == conn.LocalAddr().String() {
+				err = l.Handshake(ctx, dc, e.cfg.ConnectTimeout)
+			}
+		}
+		if err != nil {
+			dc.Close()
+			if ctx.Err() == nil {
+				e.verbosef("Failed SSL connection from %s: %v", transport.FormatIP(conn.RemoteAddr()), err)
+			}
+			return nil
+		}
+		e.debugf("D%s", describeState(tlsx.DTLSState(dc)))
+		return &tlsx.DTLSConn{Conn: dc}
 	}
-	e.debugf("D%s", describeState(tlsx.DTLSState(dc)))
-	return &tlsx.DTLSConn{Conn: dc}
+	return lns, secure, nil
 }
 
 // serverHandshake runs a listener's handshake with one client, bounded by

@@ -166,17 +166,34 @@ func DTLSHandshake(ctx context.Context, c *dtls.Conn, timeout time.Duration) err
 	return err
 }
 
-// NewDTLSListener serves DTLS on pc, one of gnc's UDP sockets: each new
-// peer address that starts a handshake is a connection, whose handshake
-// the caller runs (DTLSHandshake). Closing the listener closes pc.
-func NewDTLSListener(pc net.PacketConn, cfg *DTLSServerConfig) (net.Listener, error) {
+// DTLSListener serves DTLS on one of gnc's UDP sockets: each new peer
+// address that starts a handshake is a connection (a *dtls.Conn), whose
+// handshake the caller runs with Handshake. Closing the listener stops
+// accepting; the socket closes once the last peer is closed.
+type DTLSListener struct {
+	net.Listener
+	mux *PacketMux
+}
+
+// NewDTLSListener listens for DTLS peers on pc.
+func NewDTLSListener(pc net.PacketConn, cfg *DTLSServerConfig) (*DTLSListener, error) {
 	mux := NewPacketMux(pc)
 	ln, err := dtls.NewListenerWithOptions(mux, cfg.opts...)
 	if err != nil {
 		mux.Close()
 		return nil, err
 	}
-	return ln, nil
+	return &DTLSListener{Listener: ln, mux: mux}, nil
+}
+
+// Handshake runs the handshake of a peer from Accept (see DTLSHandshake)
+// and then lets through the application data it sent meanwhile.
+func (l *DTLSListener) Handshake(ctx context.Context, c *dtls.Conn, timeout time.Duration) error {
+	if err := DTLSHandshake(ctx, c, timeout); err != nil {
+		return err
+	}
+	l.mux.Release(c.RemoteAddr())
+	return nil
 }
 
 // connectedPacketConn is a connected UDP socket as the net.PacketConn

@@ -62,7 +62,7 @@ func (m *PacketMux) route(from net.Addr, b []byte) {
 	m.mu.Lock()
 	p := m.peers[key]
 	if p == nil {
-		if m.closed || len(b) == 0 || b[0] != 22 {
+		if m.closed || len(b) == 0 || b[0] != contentHandshake {
 			m.mu.Unlock()
 			return
 		}
@@ -76,10 +76,59 @@ func (m *PacketMux) route(from net.Addr, b []byte) {
 		}
 	}
 	m.mu.Unlock()
+	p.deliver(append([]byte(nil), b...))
+}
+
+// DTLS record content types.
+const (
+	contentChangeCipherSpec = 20
+	contentHandshake        = 22
+	contentAppData          = 23
+)
+
+// deliver queues one datagram for p's reader, or holds it while p's
+// handshake runs (see Release).
+func (p *muxPeer) deliver(d []byte) {
+	if len(d) == 0 {
+		return // no record in it
+	}
+	p.holdMu.Lock()
+	defer p.holdMu.Unlock()
+	// Hold application data, and after it anything but handshake
+	// records (a close_notify must not overtake the data it follows).
+	if !p.released && (d[0] == contentAppData || (len(p.held) > 0 && d[0] != contentHandshake && d[0] != contentChangeCipherSpec)) {
+		if len(p.held) < peerQueue {
+			p.held = append(p.held, d)
+		}
+		return
+	}
 	select {
-	case p.in <- append([]byte(nil), b...):
+	case p.in <- d:
 	default: // the peer is not reading: drop, as a full socket buffer would
 	}
+}
+
+// Release hands the peer at addr the application data that arrived
+// during its handshake; call it once the handshake is done. pion's
+// server keeps only one such datagram and drops the rest, so a client
+// that sends several right after its handshake would lose them.
+func (m *PacketMux) Release(addr net.Addr) {
+	m.mu.Lock()
+	p := m.peers[addr.String()]
+	m.mu.Unlock()
+	if p == nil {
+		return
+	}
+	p.holdMu.Lock()
+	defer p.holdMu.Unlock()
+	p.released = true
+	for _, d := range p.held {
+		select {
+		case p.in <- d:
+		default:
+		}
+	}
+	p.held = nil
 }
 
 // Accept returns the next new peer.
@@ -153,6 +202,10 @@ type muxPeer struct {
 	mu       sync.Mutex
 	deadline time.Time
 	wake     chan struct{} // closed when the deadline changes
+
+	holdMu   sync.Mutex
+	released bool     // the handshake is done: application data flows
+	held     [][]byte // application data that came during the handshake
 }
 
 func (p *muxPeer) ReadFrom(b []byte) (int, net.Addr, error) {
