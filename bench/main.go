@@ -68,7 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		for _, c := range fanoutCases {
 			fmt.Fprintf(stderr, "%s ", c.id)
 		}
-		fmt.Fprintf(stderr, "stall scale\ntools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker)\n\n")
+		fmt.Fprintf(stderr, "stall scale tls-recv tls-send tls-handshake\ntools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker and TLS)\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -172,9 +172,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	conn := b.connRate(ctx)
 	scan := b.scanRate(ctx)
 	broker := b.brokerTables(ctx)
+	tlsTabs := b.tlsTables(ctx)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b.report(ctx, stdout, append([]*table{tput, cpu, conn, scan}, broker...), kernel)
+	b.report(ctx, stdout, append(append([]*table{tput, cpu, conn, scan}, broker...), tlsTabs...), kernel)
 	return nil
 }

@@ -16,7 +16,10 @@ func (e *env) serveBroker(ctx context.Context) error {
 	c := e.cfg
 	var lns []net.Listener
 	var pcs []net.PacketConn
-	var err error
+	secure, err := e.tlsListener()
+	if err != nil {
+		return err
+	}
 	if c.UDP {
 		pcs, err = transport.ListenPacket(ctx, e.listenOptions())
 	} else {
@@ -57,6 +60,8 @@ func (e *env) serveBroker(ctx context.Context) error {
 			})
 		})
 	}
+	hs := e.newHandshaker(ctx, secure, hub.Len)
+	hs.quiet = true
 	for _, ln := range lns {
 		wg.Go(func() {
 			transport.AcceptLoop(ctx, ln, e.verbosef, func(conn net.Conn) {
@@ -66,13 +71,11 @@ func (e *env) serveBroker(ctx context.Context) error {
 				// The client is logged once it is in the room, so that
 				// what it sends after the line reaches everyone before it.
 				addr := conn.RemoteAddr()
-				if hub.AddConn(conn, c.MaxConns) {
+				hs.admit(conn, func(conn net.Conn) bool {
+					ok := hub.AddConn(conn, c.MaxConns)
 					e.announceClient(addr)
-					return
-				}
-				e.announceClient(addr)
-				e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
-				conn.Close()
+					return ok
+				})
 			})
 		})
 	}
@@ -80,6 +83,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 	err = e.runStdinThenWait(ctx, hub.RunStdin)
 	cancel()
 	wg.Wait()
+	hs.wait()
 	closeHub(signalled, hub)
 	return err
 }

@@ -68,6 +68,8 @@ type Config struct {
 	// on gnc's own stdin and stdout, with no network.
 	LuaExecInternal string
 
+	TLS TLSConfig // --ssl*
+
 	CRLF       bool
 	Telnet     bool
 	SendOnly   bool
@@ -102,4 +104,20 @@ func DefaultConfig() Config {
 		BrokerBuffer:   1 << 20,
 		ProxyDNS:       "remote",
 	}
+}
+
+// TLSConfig is the --ssl* options. Enabled is --ssl, also set by
+// --ssl-cert/--ssl-key, --ssl-verify and --ssl-trustfile, as with ncat.
+type TLSConfig struct {
+	Enabled      bool
+	CertFile     string // --ssl-cert
+	KeyFile      string // --ssl-key
+	Verify       bool   // --ssl-verify; also set by --ssl-trustfile
+	TrustFile    string // --ssl-trustfile
+	Ciphers      string // --ssl-ciphers as given (checked by Parse)
+	CipherSuites []uint16
+	ServerName   string   // --ssl-servername
+	ALPN         []string // --ssl-alpn, split at commas
+	MinVersion   uint16   // --ssl-min-version as a tls.Version* value; 0 = Go's default
+	MaxVersion   uint16   // --ssl-max-version; 0 = Go's default
 }

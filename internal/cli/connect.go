@@ -32,6 +32,13 @@ func (e *env) connect(ctx context.Context) error {
 		return e.scanPorts(ctx)
 	}
 	start := time.Now()
+	var tlsClient *tlsClient
+	if c.TLS.Enabled {
+		var err error
+		if tlsClient, err = e.newTLSClient(); err != nil {
+			return err
+		}
+	}
 	var conn net.Conn
 	var err error
 	if c.ProxyAddr != "" {
@@ -52,7 +59,12 @@ func (e *env) connect(ctx context.Context) error {
 	if err != nil {
 		return e.zeroIOQuiet(dialError(err))
 	}
-	if c.ProxyAddr != "" {
+	if tlsClient != nil {
+		// TLS runs end to end with the target, inside a proxy's tunnel.
+		if conn, err = e.clientHandshake(ctx, tlsClient, conn); err != nil {
+			return e.zeroIOQuiet(err)
+		}
+	} else if c.ProxyAddr != "" {
 		e.verbosef("Connected to %s.", e.proxiedName())
 	} else {
 		e.verbosef("Connected to %s.", peerName(conn.RemoteAddr(), c.Host))

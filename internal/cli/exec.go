@@ -127,6 +127,10 @@ func (e *env) listenExec(ctx context.Context) error {
 		}
 		return listenSessionError(ignoreCancel(e.runExec(ctx, conn, from)))
 	}
+	secure, err := e.tlsListener()
+	if err != nil {
+		return err
+	}
 	lns, err := transport.Listen(ctx, e.listenOptions())
 	if err != nil {
 		return listenError(err)
@@ -135,11 +139,13 @@ func (e *env) listenExec(ctx context.Context) error {
 		e.announceListener(ln.Addr())
 	}
 	if !c.KeepOpen {
-		conn := e.acceptFirst(ctx, lns)
+		conn := e.acceptFirst(ctx, lns, secure)
 		if conn == nil {
 			return ctx.Err()
 		}
-		e.announceClient(conn.RemoteAddr())
+		if secure == nil {
+			e.announceClient(conn.RemoteAddr())
+		}
 		return listenSessionError(ignoreCancel(e.runExec(ctx, conn, nil)))
 	}
 	slots := newSlots(c.MaxConns)
@@ -151,7 +157,7 @@ func (e *env) listenExec(ctx context.Context) error {
 					return
 				}
 				e.announceClient(conn.RemoteAddr())
-				e.startExec(ctx, &wg, slots, conn, nil)
+				e.startExec(ctx, &wg, slots, conn, nil, secure)
 			})
 		})
 	}
@@ -162,7 +168,11 @@ func (e *env) listenExec(ctx context.Context) error {
 
 // startExec runs conn's program in a goroutine of wg, holding one of
 // slots until the program is reaped, or refuses conn when none is free.
-func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan struct{}, conn net.Conn, remote net.Addr) {
+//
+// With secure (TLS), the handshake runs first in that goroutine, holding
+// the slot, so a slow client never delays others; the program then talks
+// TLS through pipes.
+func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan struct{}, conn net.Conn, remote net.Addr, secure secureFunc) {
 	select {
 	case slots <- struct{}{}:
 	default:
@@ -172,6 +182,11 @@ func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan stru
 	}
 	wg.Go(func() {
 		defer func() { <-slots }()
+		if secure != nil {
+			if conn = secure(ctx, conn); conn == nil {
+				return
+			}
+		}
 		if err := e.runExec(ctx, conn, remote); err != nil && ctx.Err() == nil {
 			e.debugf("Connection ended: %v", err)
 		}
@@ -213,7 +228,7 @@ func (e *env) serveExecUDPSocket(ctx context.Context, wg *sync.WaitGroup, slots 
 		if !ok || transport.ConnectPacket(pc, from) != nil {
 			pc.Close()
 		} else {
-			e.startExec(ctx, wg, slots, conn, from)
+			e.startExec(ctx, wg, slots, conn, from, nil)
 		}
 		pc = next
 	}

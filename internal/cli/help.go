@@ -53,21 +53,24 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
       --proxy-type <type>    Specify proxy type ("http", "socks4", "socks5")
       --proxy-auth <auth>    Authenticate with HTTP or SOCKS proxy server
       --proxy-dns <type>     Specify where to resolve proxy destination
-      --ssl                  Connect or listen with SSL (not yet supported)
-      --ssl-cert             Specify SSL certificate file (PEM) for listening (not yet supported)
-      --ssl-key              Specify SSL private key (PEM) for listening (not yet supported)
-      --ssl-verify           Verify trust and domain name of certificates (not yet supported)
-      --ssl-trustfile        PEM file containing trusted SSL certificates (not yet supported)
-      --ssl-ciphers          Cipherlist containing SSL ciphers to use (not yet supported)
-      --ssl-servername       Request distinct server name (SNI) (not yet supported)
-      --ssl-alpn             ALPN protocol list to use (not yet supported)
+      --ssl                  Connect or listen with SSL
+      --ssl-cert             Specify SSL certificate file (PEM) for listening,
+                             or a client certificate when connecting
+      --ssl-key              Specify SSL private key (PEM) for listening
+      --ssl-verify           Verify trust and domain name of certificates;
+                             with -l, require a verified client certificate
+      --ssl-trustfile        PEM file containing trusted SSL certificates
+      --ssl-ciphers          Cipherlist containing SSL ciphers to use
+                             (OpenSSL names; TLS 1.2 and older suites)
+      --ssl-servername       Request distinct server name (SNI)
+      --ssl-alpn             ALPN protocol list to use (client and listener)
       --version              Display gnc's version information and exit
 
 gnc's own options:
       --broker-buffer <size> Per-member queue bound of --broker/--chat
                              (default 1MiB; e.g. 65536, 64KiB, 1MiB)
-      --ssl-min-version <v>  Lowest TLS version to accept (1.0-1.3) (not yet supported)
-      --ssl-max-version <v>  Highest TLS version to offer (1.0-1.3) (not yet supported)
+      --ssl-min-version <v>  Lowest TLS version to accept (1.0-1.3)
+      --ssl-max-version <v>  Highest TLS version to offer (1.0-1.3)
       --status <addr>        Serve the connection table over HTTP (not yet supported)
       --progress             Show a live progress line on stderr (not yet supported)
 

@@ -40,6 +40,19 @@ func (e *env) listen(ctx context.Context) error {
 		if err != nil {
 			return listenError(err)
 		}
+		if c.TLS.Enabled {
+			lns, secure, err := e.dtlsListeners(pcs)
+			if err != nil {
+				return err
+			}
+			for _, ln := range lns {
+				e.announceListener(ln.Addr())
+			}
+			if c.KeepOpen {
+				return e.serveMany(ctx, lns, secure)
+			}
+			return e.serveOne(ctx, lns, secure)
+		}
 		for _, pc := range pcs {
 			e.announceListener(pc.LocalAddr())
 		}
@@ -47,6 +60,10 @@ func (e *env) listen(ctx context.Context) error {
 			return e.serveUDPPeers(ctx, pcs)
 		}
 		return e.serveOneUDPPeer(ctx, pcs)
+	}
+	secure, err := e.tlsListener()
+	if err != nil {
+		return err
 	}
 	lns, err := transport.Listen(ctx, e.listenOptions())
 	if err != nil {
@@ -56,9 +73,9 @@ func (e *env) listen(ctx context.Context) error {
 		e.announceListener(ln.Addr())
 	}
 	if c.KeepOpen {
-		return e.serveMany(ctx, lns)
+		return e.serveMany(ctx, lns, secure)
 	}
-	return e.serveOne(ctx, lns)
+	return e.serveOne(ctx, lns, secure)
 }
 
 func listenError(err error) error {
@@ -92,20 +109,26 @@ func (e *env) announceClient(a net.Addr) {
 }
 
 // serveOne accepts the first client on any listener, closes the listeners,
-// and relays with it as ncat's single-connection mode does.
-func (e *env) serveOne(ctx context.Context, lns []net.Listener) error {
-	conn := e.acceptFirst(ctx, lns)
+// and relays with it as ncat's single-connection mode does. With TLS
+// or DTLS (secure not nil) the first client is the first whose handshake
+// succeeds; one that fails is dropped and the listener goes on.
+func (e *env) serveOne(ctx context.Context, lns []net.Listener, secure secureFunc) error {
+	conn := e.acceptFirst(ctx, lns, secure)
 	if conn == nil {
 		return ctx.Err()
 	}
-	e.announceClient(conn.RemoteAddr())
+	if secure == nil {
+		e.announceClient(conn.RemoteAddr())
+	}
 	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
 	return listenSessionError(err)
 }
 
-// acceptFirst returns the first client of any listener and closes the
-// listeners; nil when ctx ends first.
-func (e *env) acceptFirst(ctx context.Context, lns []net.Listener) net.Conn {
+// acceptFirst returns the first client of any listener that --allow/--deny
+// admit and, with secure, whose handshake succeeds, and closes the
+// listeners; nil when ctx ends first. With secure the client has been
+// announced already.
+func (e *env) acceptFirst(ctx context.Context, lns []net.Listener, secure secureFunc) net.Conn {
 	first := make(chan net.Conn, len(lns))
 	var wg sync.WaitGroup
 	acceptCtx, stopAccepting := context.WithCancel(ctx)
@@ -114,6 +137,15 @@ func (e *env) acceptFirst(ctx context.Context, lns []net.Listener) net.Conn {
 			transport.AcceptLoop(acceptCtx, ln, e.logfOrNil(), func(c net.Conn) {
 				if !e.admitConn(c) {
 					return // a refused client does not end the wait
+				}
+				if secure != nil {
+					// The handshake runs in the accept loop: until one
+					// succeeds there is no session, and later clients
+					// wait in the backlog.
+					e.announceClient(c.RemoteAddr())
+					if c = secure(acceptCtx, c); c == nil {
+						return
+					}
 				}
 				// Closing ln here makes this loop's next Accept fail, so
 				// each loop sends at most once and first never blocks.
@@ -153,13 +185,14 @@ func listenSessionError(err error) error {
 
 // serveMany is listen -k: clients come and go, up to -m at once; stdin goes
 // to all of them.
-func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
+func (e *env) serveMany(ctx context.Context, lns []net.Listener, secure secureFunc) error {
 	c := e.cfg
 	hub := relay.NewHub(e.stdout, e.relayOptions(), e.verbosef)
 	signalled := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stdoutFailure := watchStdout(hub, cancel)
+	hs := e.newHandshaker(ctx, secure, hub.Len)
 	var wg sync.WaitGroup
 	for _, ln := range lns {
 		wg.Go(func() {
@@ -168,16 +201,14 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
 					return
 				}
 				e.announceClient(conn.RemoteAddr())
-				if !hub.AddConn(conn, c.MaxConns) {
-					e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
-					conn.Close()
-				}
+				hs.admit(conn, func(conn net.Conn) bool { return hub.AddConn(conn, c.MaxConns) })
 			})
 		})
 	}
 	err := e.runStdinThenWait(ctx, hub.RunStdin)
 	cancel()
 	wg.Wait()
+	hs.wait()
 	closeHub(signalled, hub)
 	if failed := stdoutFailure(); failed != nil {
 		return failed

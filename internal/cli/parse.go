@@ -27,16 +27,6 @@ type rawOptions struct {
 // pendingOptions are recognised now and implemented by later work; each is
 // refused with a clear message rather than accepted and ignored.
 var pendingOptions = []struct{ name, short, arg, what string }{
-	{"ssl", "", "", "TLS (--ssl)"},
-	{"ssl-cert", "", "file", "TLS (--ssl-cert)"},
-	{"ssl-key", "", "file", "TLS (--ssl-key)"},
-	{"ssl-verify", "", "", "TLS (--ssl-verify)"},
-	{"ssl-trustfile", "", "file", "TLS (--ssl-trustfile)"},
-	{"ssl-ciphers", "", "ciphers", "TLS (--ssl-ciphers)"},
-	{"ssl-servername", "", "name", "TLS (--ssl-servername)"},
-	{"ssl-alpn", "", "protocols", "TLS (--ssl-alpn)"},
-	{"ssl-min-version", "", "version", "TLS (--ssl-min-version)"},
-	{"ssl-max-version", "", "version", "TLS (--ssl-max-version)"},
 	{"vsock", "", "", "--vsock"},
 	{"status", "", "addr", "--status"},
 	{"progress", "", "", "--progress"},
@@ -123,6 +113,17 @@ func newFlagSet(r *rawOptions) *pflag.FlagSet {
 	fs.VarP(onceValue{"--proxy-auth", &c.ProxyAuth}, "proxy-auth", "", "")
 	fs.VarP(proxyDNSValue{&c.ProxyDNS}, "proxy-dns", "", "")
 	placeholder("nsock-engine")
+	t := &c.TLS
+	fs.BoolVar(&t.Enabled, "ssl", false, "")
+	fs.Var(sslFileValue{what: "--ssl-cert", dst: &t.CertFile}, "ssl-cert", "")
+	fs.Var(sslFileValue{what: "--ssl-key", dst: &t.KeyFile}, "ssl-key", "")
+	fs.BoolVar(&t.Verify, "ssl-verify", false, "")
+	fs.Var(sslFileValue{what: "--ssl-trustfile", dst: &t.TrustFile, once: true}, "ssl-trustfile", "")
+	fs.Var(cipherValue{t}, "ssl-ciphers", "")
+	fs.VarP(textValue{"--ssl-servername", &t.ServerName}, "ssl-servername", "", "")
+	fs.Var(alpnValue{&t.ALPN}, "ssl-alpn", "")
+	fs.Var(versionValue{"--ssl-min-version", &t.MinVersion}, "ssl-min-version", "")
+	fs.Var(versionValue{"--ssl-max-version", &t.MaxVersion}, "ssl-max-version", "")
 	fs.BoolVar(&c.Test, "test", false, "")
 	fs.Var(sizeValue{"--broker-buffer", &c.BrokerBuffer}, "broker-buffer", "")
 	for _, o := range pendingOptions {
@@ -215,6 +216,9 @@ func (r *rawOptions) config(args []string) (Config, error) {
 		return Config{}, err
 	}
 	if err := checkAccess(&c); err != nil {
+		return Config{}, err
+	}
+	if err := checkTLS(&c); err != nil {
 		return Config{}, err
 	}
 	var err error

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
+
+	"gnc/internal/tlsx"
 )
 
 // parseCase is one command line and what Parse must make of it: a whole
@@ -524,23 +527,54 @@ func parseCases() []parseCase {
 		{name: "missing --lua-exec", args: []string{"--lua-exec"}, err: "option '--lua-exec' requires an argument"},
 	}...)
 
+	// ---- TLS (--ssl*) ----
+	tlsConn := func(t TLSConfig) func(*Config) {
+		return func(c *Config) { c.Host, c.Port, c.TLS = "h", 1, t }
+	}
+	tlsListen := func(t TLSConfig) func(*Config) {
+		return func(c *Config) { c.Listen, c.TLS = true, t }
+	}
+	gcm, _ := tlsx.ParseCiphers("ECDHE+AESGCM")
+	cases = append(cases, []parseCase{
+		{name: "--ssl", args: []string{"--ssl", "h", "1"}, want: tlsConn(TLSConfig{Enabled: true})},
+		{name: "--ssl listen", args: []string{"-l", "--ssl"}, want: tlsListen(TLSConfig{Enabled: true})},
+		{name: "--ssl-verify implies --ssl", args: []string{"--ssl-verify", "h", "1"}, want: tlsConn(TLSConfig{Enabled: true, Verify: true})},
+		{name: "--ssl-v prefix", args: []string{"--ssl-v", "h", "1"}, want: tlsConn(TLSConfig{Enabled: true, Verify: true})},
+		{name: "--ssl-trustfile implies verify", args: []string{"--ssl-trustfile", "ca.pem", "h", "1"}, want: tlsConn(TLSConfig{Enabled: true, Verify: true, TrustFile: "ca.pem"})},
+		{name: "--ssl-trustfile twice", args: []string{"--ssl-trustfile", "a", "--ssl-trustfile", "b", "h", "1"}, err: "The --ssl-trustfile option may be given only once. QUITTING."},
+		{name: "--ssl-cert and key imply --ssl", args: []string{"--ssl-cert", "c.pem", "--ssl-key=k.pem", "h", "1"}, want: tlsConn(TLSConfig{Enabled: true, CertFile: "c.pem", KeyFile: "k.pem"})},
+		{name: "--ssl-cert alone", args: []string{"--ssl-cert", "c.pem", "h", "1"}, err: "The --ssl-key and --ssl-cert options must be used together. QUITTING."},
+		{name: "--ssl-key alone", args: []string{"-l", "--ssl-key", "k.pem"}, err: "The --ssl-key and --ssl-cert options must be used together. QUITTING."},
+		{name: "--ssl-cert empty", args: []string{"--ssl-cert", "", "h", "1"}, err: "--ssl-cert needs a non-empty value. QUITTING."},
+		{name: "--ssl-ciphers", args: []string{"--ssl", "--ssl-ciphers", "ECDHE+AESGCM", "h", "1"}, want: tlsConn(TLSConfig{Enabled: true, Ciphers: "ECDHE+AESGCM", CipherSuites: gcm})},
+		{name: "--ssl-ciphers unknown", args: []string{"--ssl", "--ssl-ciphers", "FOO", "h", "1"}, err: `Unable to set the --ssl-ciphers list: unknown cipher alias "FOO". QUITTING.`},
+		{name: "--ssl-ciphers not in Go", args: []string{"--ssl", "--ssl-ciphers", "DHE-RSA-AES256-SHA", "h", "1"}, err: `Unable to set the --ssl-ciphers list: cipher "DHE-RSA-AES256-SHA" is unknown or not available in Go's TLS. QUITTING.`},
+		{name: "--ssl-ciphers without --ssl", args: []string{"--ssl-ciphers", "ALL", "h", "1"}, err: "--ssl-ciphers needs --ssl. QUITTING."},
+		{name: "--ssl-servername", args: []string{"--ssl", "--ssl-servername", "n.test", "h", "1"}, want: tlsConn(TLSConfig{Enabled: true, ServerName: "n.test"})},
+		{name: "--ssl-servername without --ssl", args: []string{"--ssl-servername", "n", "h", "1"}, err: "--ssl-servername needs --ssl. QUITTING."},
+		{name: "--ssl-servername listen", args: []string{"-l", "--ssl", "--ssl-servername", "n"}, err: "--ssl-servername is for connect mode: a listener has no server name to ask for. QUITTING."},
+		{name: "--ssl-alpn", args: []string{"--ssl", "--ssl-alpn", "h2,http/1.1", "h", "1"}, want: tlsConn(TLSConfig{Enabled: true, ALPN: []string{"h2", "http/1.1"}})},
+		{name: "--ssl-alpn listen", args: []string{"-l", "--ssl", "--ssl-alpn", "h2"}, want: tlsListen(TLSConfig{Enabled: true, ALPN: []string{"h2"}})},
+		{name: "--ssl-alpn empty item", args: []string{"--ssl", "--ssl-alpn", "h2,", "h", "1"}, err: `Invalid --ssl-alpn list "h2,": each protocol name is 1 to 255 bytes, separated by commas. QUITTING.`},
+		{name: "--ssl-alpn without --ssl", args: []string{"--ssl-alpn", "h2", "h", "1"}, err: "--ssl-alpn needs --ssl. QUITTING."},
+		{name: "--ssl-min/max-version", args: []string{"--ssl", "--ssl-min-version", "1.2", "--ssl-max-version=TLSv1.3", "h", "1"}, want: tlsConn(TLSConfig{Enabled: true, MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13})},
+		{name: "--ssl-min-version bad", args: []string{"--ssl", "--ssl-min-version", "1.4", "h", "1"}, err: `Invalid --ssl-min-version "1.4" (use 1.0, 1.1, 1.2 or 1.3). QUITTING.`},
+		{name: "--ssl-min above max", args: []string{"--ssl", "--ssl-min-version", "1.3", "--ssl-max-version", "1.1", "h", "1"}, err: "--ssl-min-version 1.3 is above --ssl-max-version 1.1. QUITTING."},
+		{name: "--ssl-max-version without --ssl", args: []string{"--ssl-max-version", "1.2", "h", "1"}, err: "--ssl-min-version and --ssl-max-version need --ssl. QUITTING."},
+		{name: "--ssl -U", args: []string{"--ssl", "-U", "/tmp/s"}, err: "SSL option not supported when using Unix domain sockets. QUITTING."},
+		{name: "--ssl-verify -lU", args: []string{"--ssl-verify", "-lU", "/tmp/s"}, err: "SSL option not supported when using Unix domain sockets. QUITTING."},
+		{name: "--ssl -u", args: []string{"--ssl", "-u", "h", "1"}, want: func(c *Config) { c.Host, c.Port, c.UDP, c.TLS = "h", 1, true, TLSConfig{Enabled: true} }},
+		{name: "--ssl -u min 1.3", args: []string{"--ssl", "-u", "--ssl-min-version", "1.3", "h", "1"}, err: "DTLS (--ssl -u) is version 1.2 only: --ssl-min-version and --ssl-max-version must allow 1.2. QUITTING."},
+		{name: "--ssl -u max 1.1", args: []string{"--ssl", "-ul", "--ssl-max-version", "1.1"}, err: "DTLS (--ssl -u) is version 1.2 only: --ssl-min-version and --ssl-max-version must allow 1.2. QUITTING."},
+		{name: "--ssl -u --broker", args: []string{"--ssl", "-u", "--broker"}, err: "--ssl with -u and --broker/--chat (DTLS broker) is not supported by this version of gnc."},
+	}...)
+
 	// ---- not yet supported: each takes its argument, so the host and
 	// port after it are not mistaken for extra positionals ----
 	pending := []struct {
 		args []string
 		what string
 	}{
-		{[]string{"--ssl"}, "TLS (--ssl)"},
-		{[]string{"--ssl-cert", "c.pem"}, "TLS (--ssl-cert)"},
-		{[]string{"--ssl-key", "k.pem"}, "TLS (--ssl-key)"},
-		{[]string{"--ssl-verify"}, "TLS (--ssl-verify)"},
-		{[]string{"--ssl-v"}, "TLS (--ssl-verify)"},
-		{[]string{"--ssl-trustfile", "ca.pem"}, "TLS (--ssl-trustfile)"},
-		{[]string{"--ssl-ciphers", "ALL"}, "TLS (--ssl-ciphers)"},
-		{[]string{"--ssl-servername", "n"}, "TLS (--ssl-servername)"},
-		{[]string{"--ssl-alpn", "h2"}, "TLS (--ssl-alpn)"},
-		{[]string{"--ssl-min-version", "1.2"}, "TLS (--ssl-min-version)"},
-		{[]string{"--ssl-max-version", "1.3"}, "TLS (--ssl-max-version)"},
 		{[]string{"--vsock"}, "--vsock"},
 		{[]string{"--status", "127.0.0.1:9000"}, "--status"},
 		{[]string{"--progress"}, "--progress"},

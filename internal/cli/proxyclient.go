@@ -49,6 +49,15 @@ func (e *env) dialProxy(ctx context.Context) (net.Conn, error) {
 
 // proxiedName is the target as the "Connected to" line names it through a
 // proxy: as given, since the proxy may have resolved it.
+// targetName is how connect mode names the peer of conn: the target with
+// the proxy it was reached through, or conn's remote address.
+func (e *env) targetName(conn net.Conn) string {
+	if e.cfg.ProxyAddr != "" {
+		return e.proxiedName()
+	}
+	return peerName(conn.RemoteAddr(), e.cfg.Host)
+}
+
 func (e *env) proxiedName() string {
 	return e.cfg.Host + ":" + strconv.Itoa(e.cfg.Port) + " through the " + e.cfg.ProxyType + " proxy"
 }

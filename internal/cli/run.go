@@ -136,6 +136,7 @@ func (e *env) relayOptions() relay.Options {
 		Telnet:       c.Telnet,
 		Log:          e.log,
 		Datagram:     c.UDP,
+		MaxDatagram:  c.maxDatagram(),
 	}
 }
 

@@ -218,7 +218,7 @@ func (h *Hub) RunStdin(ctx context.Context, stdin io.Reader) error {
 	}
 	size := streamChunk
 	if h.o.Datagram {
-		size = MaxDatagramSend
+		size = h.o.datagramSize()
 	}
 	buf := make([]byte, size)
 	for {

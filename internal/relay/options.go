@@ -34,6 +34,17 @@ type Options struct {
 	// Datagram says the connection keeps message boundaries (UDP, unixgram):
 	// each stdin read is sent as one datagram, each datagram read whole.
 	Datagram bool
+	// MaxDatagram caps each datagram read from stdin; 0 is MaxDatagramSend.
+	// DTLS sets it to the largest record, 16 KiB.
+	MaxDatagram int
+}
+
+// datagramSize is the stdin read size in datagram mode.
+func (o *Options) datagramSize() int {
+	if o.MaxDatagram > 0 {
+		return o.MaxDatagram
+	}
+	return MaxDatagramSend
 }
 
 // needsUserCopy reports whether the options must see the bytes, which takes

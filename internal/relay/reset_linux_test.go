@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// wrapped is a conn wrapper that exposes its socket as tls.Conn and the
+// netConnWrapper is a conn wrapper that exposes its socket as tls.Conn and the
 // proxy client's early-bytes conn do.
-type wrapped struct{ net.Conn }
+type netConnWrapper struct{ net.Conn }
 
-func (w wrapped) NetConn() net.Conn { return w.Conn }
+func (w netConnWrapper) NetConn() net.Conn { return w.Conn }
 
 // TestWasReset tells a reset from a FIN, also through a NetConn wrapper.
 func TestWasReset(t *testing.T) {
@@ -34,7 +34,7 @@ func TestWasReset(t *testing.T) {
 			io.Copy(io.Discard, ours) // until EOF or the reset
 			var c net.Conn = ours
 			if tt.wrap {
-				c = wrapped{ours}
+				c = netConnWrapper{ours}
 			}
 			if got := wasReset(c); got != tt.reset {
 				t.Errorf("wasReset = %v; want %v", got, tt.reset)

@@ -208,13 +208,15 @@ func (s *session) upstream(out chan<- copyResult) {
 	if s.o.needsUserCopy() {
 		size := streamChunk
 		if s.o.Datagram {
-			size = MaxDatagramSend
+			size = s.o.datagramSize()
 		}
 		p := pump{dst: s.conn, reader: s.stdin, bufSize: size, log: s.o.Log, idle: s.idle, delay: s.o.Delay, done: s.done}
 		if s.o.CRLF {
 			p.transform = new(crlfConverter).convert
 		}
 		r.n, r.readErr, r.writeErr = p.run()
+	} else if wrapped(s.conn) {
+		r.n, r.readErr, r.writeErr = copyPooled(s.conn, s.stdin)
 	} else {
 		var err error
 		r.n, err = copyStdin(s.conn, s.stdin)
@@ -244,6 +246,8 @@ func (s *session) downstream(out chan<- copyResult) {
 		// Reading the connection is the "read" side here: its errors are
 		// the peer's; stdout's are ours.
 		r.n, r.readErr, r.writeErr = p.run()
+	} else if wrapped(s.conn) {
+		r.n, r.readErr, r.writeErr = copyPooled(s.stdout, s.conn)
 	} else {
 		var err error
 		r.n, err = copyToStdout(s.stdout, s.conn)

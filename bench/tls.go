@@ -1,0 +1,322 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// TLS rows: bulk throughput through a tool's --ssl connect and listen
+// modes, and full handshakes per second against its --ssl -l -k. Only gnc
+// and ncat have --ssl. Each tool uses its own defaults (gnc: a throwaway
+// ECDSA P-256 certificate; ncat: RSA 2048), which is what a user gets.
+
+// tlsGoals are gnc's TLS targets against ncat.
+var tlsGoals = []goal{{peer: "ncat", ratio: 1.5}}
+
+func (b *bench) tlsTools() []*tool { return b.brokerTools() }
+
+// tlsTables fills the TLS throughput and handshake-rate tables.
+func (b *bench) tlsTables(ctx context.Context) []*table {
+	ts := b.tlsTools()
+	size := b.cfg.size / 4 // user-space crypto: a quarter of the plain transfer
+	gib := float64(size) / (1 << 30)
+	tput := &table{
+		title:  fmt.Sprintf("TLS bulk throughput, one connection, %s (GiB/s, higher is better; × = gnc ÷ peer)", sizeText(size)),
+		tools:  toolNamesOf(ts),
+		format: func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	}
+	cpu := &table{
+		title:  "TLS CPU seconds per GiB, tool process only (lower is better; × = gnc ÷ peer)",
+		tools:  toolNamesOf(ts),
+		format: func(v float64) string { return fmt.Sprintf("%.3f", v) },
+	}
+	timeout := b.cfg.timeout
+	if timeout == 0 {
+		timeout = 60*time.Second + time.Duration(size/(16<<20))*time.Second
+	}
+	for _, c := range []struct {
+		id, name string
+		send     bool // the tool sends (connect mode); else it receives (listen mode)
+	}{
+		{"tls-recv", "--ssl -l receives to /dev/null", false},
+		{"tls-send", "--ssl sends from file", true},
+	} {
+		r := row{name: c.name, cells: map[string]cell{}, goals: tlsGoals}
+		cr := row{name: c.name, cells: map[string]cell{}, goals: []goal{{peer: "ncat", ratio: 1, lower: true}}}
+		for _, t := range ts {
+			if !b.selected(c.id, t.name) || ctx.Err() != nil {
+				continue
+			}
+			if t.path == "" {
+				r.cells[t.name], cr.cells[t.name] = absent(t), absent(t)
+				continue
+			}
+			var best, bestCPU time.Duration
+			var err error
+			for range b.cfg.runs {
+				var d, used time.Duration
+				if d, used, err = runTLSBulk(ctx, t, c.send, size, b.dir, timeout); err == nil {
+					if best == 0 || d < best {
+						best = d
+					}
+					if bestCPU == 0 || used < bestCPU {
+						bestCPU = used
+					}
+				}
+			}
+			if best == 0 {
+				r.cells[t.name] = b.fail(c.id, t.name, err)
+				cr.cells[t.name] = r.cells[t.name]
+				continue
+			}
+			b.logf("%s/%s: %.2f GiB/s, %.3f CPU s/GiB", c.id, t.name, gib/best.Seconds(), bestCPU.Seconds()/gib)
+			r.cells[t.name] = cell{value: gib / best.Seconds(), ok: true}
+			cr.cells[t.name] = cell{value: bestCPU.Seconds() / gib, ok: true}
+		}
+		if len(r.cells) > 0 {
+			tput.add(r)
+			cpu.add(cr)
+		}
+	}
+
+	n := b.cfg.conns / 2
+	hs := &table{
+		title:  fmt.Sprintf("TLS handshakes, %d full handshakes with `--ssl -l -k`, 8 in flight (handshakes/s, higher is better; × = gnc ÷ peer)", n),
+		tools:  toolNamesOf(ts),
+		format: func(v float64) string { return fmt.Sprintf("%.0f", v) },
+	}
+	r := row{name: "TLS 1.3, no resumption", cells: map[string]cell{}, goals: tlsGoals}
+	hsCPU := &table{
+		title:  "TLS handshake CPU, same runs (tool CPU ms per handshake, lower is better; × = gnc ÷ peer)",
+		tools:  toolNamesOf(ts),
+		format: func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	}
+	cr := row{name: "TLS 1.3, no resumption", cells: map[string]cell{}, goals: []goal{{peer: "ncat", ratio: 1, lower: true}}}
+	for _, t := range ts {
+		if !b.selected("tls-handshake", t.name) || ctx.Err() != nil {
+			continue
+		}
+		if t.path == "" {
+			r.cells[t.name], cr.cells[t.name] = absent(t), absent(t)
+			continue
+		}
+		var best, bestCPU float64
+		var err error
+		for range b.cfg.runs {
+			var rate, cpuMS float64
+			if rate, cpuMS, err = runTLSHandshakes(ctx, t, n, 8, 30*time.Second+time.Duration(n)*20*time.Millisecond); err == nil {
+				best = max(best, rate)
+				if bestCPU == 0 || cpuMS < bestCPU {
+					bestCPU = cpuMS
+				}
+			}
+		}
+		if best == 0 {
+			r.cells[t.name] = b.fail("tls-handshake", t.name, err)
+			cr.cells[t.name] = r.cells[t.name]
+			continue
+		}
+		b.logf("tls-handshake/%s: %.0f handshakes/s, %.2f CPU ms each", t.name, best, bestCPU)
+		r.cells[t.name] = cell{value: best, ok: true}
+		cr.cells[t.name] = cell{value: bestCPU, ok: true}
+	}
+	if len(r.cells) > 0 {
+		hs.add(r)
+		hsCPU.add(cr)
+	}
+	return []*table{tput, cpu, hs, hsCPU}
+}
+
+// runTLSBulk moves size bytes through t with TLS: t sends from a file to a
+// Go TLS server, or receives from a Go TLS client into /dev/null. It
+// returns the wall time from the first connect to the end and the tool's
+// CPU time.
+func runTLSBulk(ctx context.Context, t *tool, send bool, size int64, dir string, timeout time.Duration) (elapsed, cpu time.Duration, err error) {
+	s := newSession(ctx, timeout)
+	defer s.close()
+	var port int
+	var begin time.Time
+	if send {
+		src := dir + "/tls-source"
+		if fi, err := os.Stat(src); err != nil || fi.Size() != size {
+			if err := makeSource(src, size); err != nil {
+				return 0, 0, err
+			}
+		}
+		cert, err := benchCert()
+		if err != nil {
+			return 0, 0, err
+		}
+		ln, err := tls.Listen("tcp", loopback+":0", &tls.Config{Certificates: []tls.Certificate{cert}})
+		if err != nil {
+			return 0, 0, err
+		}
+		s.closers = append(s.closers, ln)
+		port = ln.Addr().(*net.TCPAddr).Port
+		s.goPart(func(ctx context.Context) error { return receiveGo(ctx, ln, size) })
+		stdin, err := os.Open(src)
+		if err != nil {
+			return 0, 0, err
+		}
+		stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			stdin.Close()
+			return 0, 0, err
+		}
+		begin = time.Now()
+		if _, err := s.start(t, []string{"--ssl", loopback, strconv.Itoa(port)}, stdin, stdout); err != nil {
+			return 0, 0, err
+		}
+	} else {
+		var err error
+		if port, err = freePort(); err != nil {
+			return 0, 0, err
+		}
+		stdin, err := s.idleStdin()
+		if err != nil {
+			return 0, 0, err
+		}
+		stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			stdin.Close()
+			return 0, 0, err
+		}
+		if _, err := s.start(t, []string{"--ssl", "-l", loopback, strconv.Itoa(port)}, stdin, stdout); err != nil {
+			return 0, 0, err
+		}
+		if err := waitListen(s.ctx, port); err != nil {
+			return 0, 0, s.failed(err)
+		}
+		begin = time.Now()
+		s.goPart(func(ctx context.Context) error { return sendTLS(ctx, port, size) })
+	}
+	if err := s.wait(); err != nil {
+		return 0, 0, err
+	}
+	return time.Since(begin), s.cpu(), nil
+}
+
+// sendTLS connects with TLS, writes size bytes, sends close_notify and
+// waits for the server to close.
+func sendTLS(ctx context.Context, port int, size int64) error {
+	d := tls.Dialer{Config: &tls.Config{InsecureSkipVerify: true}}
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(loopback, strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("go TLS sender: %w", err)
+	}
+	defer c.Close()
+	defer context.AfterFunc(ctx, func() { c.Close() })()
+	if err := writeN(c, size); err != nil {
+		return fmt.Errorf("go TLS sender: %w", err)
+	}
+	c.(*tls.Conn).CloseWrite()
+	io.Copy(io.Discard, c)
+	return nil
+}
+
+// runTLSHandshakes starts t's --ssl -l -k listener and makes n TLS
+// connections, inflight at a time, each a full handshake, one short write,
+// close_notify, and the server's close. It returns handshakes per second
+// and the tool's CPU milliseconds per handshake.
+func runTLSHandshakes(ctx context.Context, t *tool, n, inflight int, timeout time.Duration) (rate, cpuMS float64, err error) {
+	s := newSession(ctx, timeout)
+	defer s.close()
+	port, err := freePort()
+	if err != nil {
+		return 0, 0, err
+	}
+	stdin, err := s.idleStdin()
+	if err != nil {
+		return 0, 0, err
+	}
+	stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		stdin.Close()
+		return 0, 0, err
+	}
+	p, err := s.start(t, []string{"--ssl", "-l", "-k", loopback, strconv.Itoa(port)}, stdin, stdout)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := waitListen(s.ctx, port); err != nil {
+		return 0, 0, s.failed(err)
+	}
+	addr := net.JoinHostPort(loopback, strconv.Itoa(port))
+	begin := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, inflight) // one slot per sender
+	for range inflight {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				if err := shortTLS(s.ctx, addr); err != nil {
+					errc <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+	close(errc)
+	err = <-errc
+	p.stop()
+	if werr := s.wait(); werr != nil {
+		return 0, 0, werr
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return float64(n) / elapsed.Seconds(), float64(s.cpu().Microseconds()) / 1000 / float64(n), nil
+}
+
+func shortTLS(ctx context.Context, addr string) error {
+	d := tls.Dialer{Config: &tls.Config{InsecureSkipVerify: true}} // no session cache: full handshakes
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, payload); err != nil {
+		return err
+	}
+	if err := c.(*tls.Conn).CloseWrite(); err != nil {
+		return err
+	}
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		return fmt.Errorf("waiting for the server to close: %w", err)
+	}
+	return nil
+}
+
+// benchCert is the Go receiver's certificate.
+func benchCert() (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: loopback},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}

@@ -1,0 +1,104 @@
+//go:build linux
+
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"gnc/internal/testnet"
+)
+
+// The tests here cross features: TLS with exec, with a proxy and with
+// access control, each pair built by separate work.
+
+// TestComboTLSExec: a TLS listener runs its program behind the
+// handshake (single and -k); a TLS client in connect mode runs one too.
+func TestComboTLSExec(t *testing.T) {
+	t.Parallel()
+	for _, keep := range []bool{false, true} {
+		name := "listen single"
+		if keep {
+			name = "listen keep-open"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			port := testnet.FreePort(t, "tcp", v4)
+			args := []string{"-l", "--ssl", "-e", "/usr/bin/tr a-z A-Z", v4, itoa(port)}
+			if keep {
+				args[0] = "-lk"
+			}
+			p := gnc(t, args...)
+			waitListening(t, "tcp", port, "")
+			for i := range 2 {
+				if i == 1 && !keep {
+					break
+				}
+				c := tlsDial(t, testnet.Addr(v4, port), nil)
+				write(t, c, "secret\n")
+				if err := c.CloseWrite(); err != nil {
+					t.Fatal(err)
+				}
+				if got := readAll(t, c); got != "SECRET\n" {
+					t.Errorf("client %d got %q through TLS and tr", i, got)
+				}
+			}
+			if !keep {
+				p.expectExit(0)
+			}
+		})
+	}
+	t.Run("connect", func(t *testing.T) {
+		t.Parallel()
+		port := testnet.FreePort(t, "tcp", v4)
+		srv := gnc(t, "-l", "--ssl", v4, itoa(port))
+		waitListening(t, "tcp", port, "")
+		cli := gnc(t, "--ssl", "-c", "echo from-exec", v4, itoa(port))
+		srv.waitStdout("from-exec\n")
+		cli.expectExit(0)
+	})
+}
+
+// TestComboTLSThroughProxy: --ssl through ncat's HTTP proxy reaches a
+// gnc TLS listener; the handshake is end to end inside the tunnel and
+// the messages name the target, not the proxy.
+func TestComboTLSThroughProxy(t *testing.T) {
+	t.Parallel()
+	ncat := requirePeer(t, "ncat")
+	pport := testnet.FreePort(t, "tcp", v4)
+	startProc(t, procOpts{}, ncat, "-l", "--proxy-type", "http", v4, itoa(pport))
+	waitListening(t, "tcp", pport, "")
+	port := testnet.FreePort(t, "tcp", v4)
+	srv := gnc(t, "-l", "--ssl", v4, itoa(port))
+	waitListening(t, "tcp", port, "")
+	cli := gnc(t, "-v", "--ssl", "--proxy", testnet.Addr(v4, pport), v4, itoa(port))
+	cli.write("hello over tls\n")
+	srv.waitStdout("hello over tls\n")
+	srv.write("back\n")
+	cli.waitStdout("back\n")
+	cli.closeStdin()
+	srv.expectExit(0)
+	cli.expectExit(0)
+	want := "gnc: SSL connection to " + v4 + ":" + itoa(port) + " through the http proxy."
+	if !strings.Contains(cli.stderr.String(), want+"\n") {
+		t.Errorf("stderr lacks %q:\n%s", want, cli.stderr.String())
+	}
+}
+
+// TestComboTLSAccess: a refused client of a TLS listener is closed
+// before any handshake; an allowed one gets its session.
+func TestComboTLSAccess(t *testing.T) {
+	t.Parallel()
+	port := testnet.FreePort(t, "tcp", v4)
+	p := gnc(t, "-lkv", "--ssl", "--deny", v4b, v4, itoa(port))
+	waitListening(t, "tcp", port, "")
+	bad := dialFrom(t, "tcp", v4b, testnet.Addr(v4, port))
+	expectRefusedClient(t, bad)
+	p.waitStderrCount(msgDenied, 1)
+	good := tlsDial(t, testnet.Addr(v4, port), nil)
+	write(t, good, "allowed\n")
+	p.waitStdout("allowed\n")
+	if strings.Contains(p.stderr.String(), "Failed SSL connection") {
+		t.Errorf("the refused client cost a handshake:\n%s", p.stderr.String())
+	}
+}

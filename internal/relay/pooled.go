@@ -1,0 +1,60 @@
+package relay
+
+import (
+	"io"
+	"net"
+	"sync"
+	"syscall"
+)
+
+// copyBuffers are the buffers of user-space stream copies for connections
+// without a file descriptor (TLS): sessions come and go under -k, and the
+// buffer of each is reused rather than allocated.
+var copyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 32<<10)
+	return &b
+}}
+
+// wrapped reports whether c is a connection the kernel cannot move bytes
+// for (no file descriptor: TLS, DTLS), which is copied in user space. A
+// wrapper with its own ReadFrom and WriteTo (a proxied connection handing
+// over early bytes) passes the copy on to its socket, so it is not.
+func wrapped(c net.Conn) bool {
+	switch c.(type) {
+	case syscall.Conn:
+		return false
+	case interface {
+		io.ReaderFrom
+		io.WriterTo
+	}:
+		return false
+	}
+	return true
+}
+
+// copyPooled copies src to dst with a pooled buffer until src's EOF and
+// tells a read error from a write error: for a TLS connection those are
+// alerts and record errors that no errno classifies. Calling Read and
+// Write directly keeps io.Copy's ReaderFrom/WriterTo paths, which would
+// allocate a buffer of their own, out of the way.
+func copyPooled(dst io.Writer, src io.Reader) (n int64, readErr, writeErr error) {
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	buf := *bp
+	for {
+		nr, err := src.Read(buf)
+		if nr > 0 {
+			nw, werr := dst.Write(buf[:nr])
+			n += int64(nw)
+			if werr != nil {
+				return n, nil, werr
+			}
+		}
+		if err == io.EOF {
+			return n, nil, nil
+		}
+		if err != nil {
+			return n, err, nil
+		}
+	}
+}
