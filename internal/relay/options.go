@@ -1,6 +1,10 @@
 package relay
 
-import "time"
+import (
+	"time"
+
+	"gnc/internal/conntrack"
+)
 
 // Options are the per-session choices of the command line. The zero value
 // relays both ways with no transformation and half-closes at stdin EOF; as
@@ -30,6 +34,12 @@ type Options struct {
 	// Datagram says the connection keeps message boundaries (UDP, unixgram):
 	// each stdin read is sent as one datagram, each datagram read whole.
 	Datagram bool
+
+	// Conns, when not nil, lists each connection (and -k member) in gnc's
+	// connection table while it lasts, with live byte counts. The counts
+	// come from the copies' own results, so they cost no wrapper and keep
+	// the zero-copy paths.
+	Conns *conntrack.Registry
 }
 
 // needsUserCopy reports whether the options must see the bytes, which takes

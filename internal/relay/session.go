@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"gnc/internal/conntrack"
 )
 
 // Stats counts a session's payload bytes.
@@ -44,6 +46,8 @@ type copyResult struct {
 // ctx is cancelled, a write to a stdout that is not being read.
 func Run(ctx context.Context, conn net.Conn, stdin io.Reader, stdout io.Writer, o Options) (Stats, error) {
 	s := &session{conn: conn, stdin: stdin, stdout: stdout, o: o, done: make(chan struct{})}
+	s.track = o.Conns.TrackConn(conn)
+	defer s.track.Close()
 	if o.IdleTimeout > 0 {
 		s.idle = newIdleWatch(o.IdleTimeout)
 	}
@@ -69,6 +73,7 @@ type session struct {
 	o      Options
 	idle   *idleWatch
 	done   chan struct{}
+	track  *conntrack.Conn // nil: not in a connection table
 	// sentFIN is set before the upstream copier half-closes.
 	sentFIN atomic.Bool
 }
@@ -214,10 +219,13 @@ func (s *session) upstream(out chan<- copyResult) {
 		if s.o.CRLF {
 			p.transform = new(crlfConverter).convert
 		}
+		if s.track != nil {
+			p.onWrite = s.track.AddOut
+		}
 		r.n, r.readErr, r.writeErr = p.run()
 	} else {
 		var err error
-		r.n, err = copyStdin(s.conn, s.stdin)
+		r.n, err = copyStdin(s.conn, s.stdin, s.countOut())
 		r.readErr, r.writeErr = splitCopyError(err)
 	}
 	if r.writeErr == nil && !s.o.NoShutdown && !s.o.Datagram {
@@ -241,12 +249,15 @@ func (s *session) downstream(out chan<- copyResult) {
 		if s.o.Telnet {
 			p.transform = telnetTransform(s.conn)
 		}
+		if s.track != nil {
+			p.onRead = s.track.AddIn
+		}
 		// Reading the connection is the "read" side here: its errors are
 		// the peer's; stdout's are ours.
 		r.n, r.readErr, r.writeErr = p.run()
 	} else {
 		var err error
-		r.n, err = copyToStdout(s.stdout, s.conn)
+		r.n, err = copyToStdout(s.stdout, s.conn, s.countIn())
 		r.writeErr, r.readErr = splitDownstreamError(err)
 	}
 	if isClosedByUs(r.readErr) {
@@ -259,6 +270,22 @@ func (s *session) downstream(out chan<- copyResult) {
 		r.readErr = &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
 	}
 	out <- r
+}
+
+// countOut and countIn are the table's counters for the copies, or nil
+// without a table, so the copies take their uncounted path.
+func (s *session) countOut() func(int64) {
+	if s.track == nil {
+		return nil
+	}
+	return s.track.AddOut
+}
+
+func (s *session) countIn() func(int64) {
+	if s.track == nil {
+		return nil
+	}
+	return s.track.AddIn
 }
 
 // splitCopyError separates an io.Copy error from stdin to the connection

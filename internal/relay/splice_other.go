@@ -9,7 +9,11 @@ import (
 
 // copyStdin copies stdin to a stream connection with io.Copy, which takes
 // whatever fast path the system offers.
-func copyStdin(conn net.Conn, stdin io.Reader) (int64, error) { return io.Copy(conn, stdin) }
+func copyStdin(conn net.Conn, stdin io.Reader, count func(int64)) (int64, error) {
+	return countedCopy(conn, stdin, count)
+}
 
 // copyToStdout copies a connection to stdout with io.Copy.
-func copyToStdout(stdout io.Writer, conn net.Conn) (int64, error) { return io.Copy(stdout, conn) }
+func copyToStdout(stdout io.Writer, conn net.Conn, count func(int64)) (int64, error) {
+	return countedCopy(stdout, conn, count)
+}
