@@ -31,6 +31,8 @@ func (e *env) serveBroker(ctx context.Context) error {
 	for _, ln := range lns {
 		e.announceListener(ln.Addr())
 	}
+	e.trackListeners(lns, pcs)
+	defer e.untrackListeners()
 	hub := broker.New(e.stdout, broker.Options{
 		Chat:        c.Chat,
 		Buffer:      c.BrokerBuffer,
@@ -41,6 +43,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 		CRLF:        c.CRLF,
 		Log:         e.log,
 		Logf:        e.verbosef,
+		Conns:       e.conns,
 	})
 	signalled := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -49,6 +52,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 	for _, pc := range pcs {
 		wg.Go(func() {
 			hub.ServePacket(ctx, pc, c.MaxConns, func(a net.Addr, admitted bool) {
+				e.countAdmission(admitted)
 				e.announceClient(a)
 				if !admitted {
 					e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
@@ -63,9 +67,11 @@ func (e *env) serveBroker(ctx context.Context) error {
 				// what it sends after the line reaches everyone before it.
 				addr := conn.RemoteAddr()
 				if hub.AddConn(conn, c.MaxConns) {
+					e.conns.CountAccepted()
 					e.announceClient(addr)
 					return
 				}
+				e.conns.CountDenied()
 				e.announceClient(addr)
 				e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
 				conn.Close()

@@ -35,6 +35,8 @@ func (e *env) listen(ctx context.Context) error {
 		for _, pc := range pcs {
 			e.announceListener(pc.LocalAddr())
 		}
+		e.trackListeners(nil, pcs)
+		defer e.untrackListeners()
 		if c.KeepOpen {
 			return e.serveUDPPeers(ctx, pcs)
 		}
@@ -47,6 +49,8 @@ func (e *env) listen(ctx context.Context) error {
 	for _, ln := range lns {
 		e.announceListener(ln.Addr())
 	}
+	e.trackListeners(lns, nil)
+	defer e.untrackListeners()
 	if c.KeepOpen {
 		return e.serveMany(ctx, lns)
 	}
@@ -107,6 +111,7 @@ func (e *env) serveOne(ctx context.Context, lns []net.Listener) error {
 	}
 	stopAccepting()
 	wg.Wait()
+	e.untrackListeners() // closed now
 	close(first)
 	for extra := range first { // a second client that raced the first
 		if conn == nil {
@@ -118,6 +123,7 @@ func (e *env) serveOne(ctx context.Context, lns []net.Listener) error {
 	if conn == nil {
 		return ctx.Err()
 	}
+	e.conns.CountAccepted()
 	e.announceClient(conn.RemoteAddr())
 	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
 	return listenSessionError(err)
@@ -148,9 +154,12 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener) error {
 			transport.AcceptLoop(ctx, ln, e.verbosef, func(conn net.Conn) {
 				e.announceClient(conn.RemoteAddr())
 				if !hub.AddConn(conn, c.MaxConns) {
+					e.conns.CountDenied()
 					e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
 					conn.Close()
+					return
 				}
+				e.conns.CountAccepted()
 			})
 		})
 	}
@@ -236,6 +245,8 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 		return ignoreCancel(ctx.Err())
 	}
 	wg.Wait()
+	e.untrackListeners()
+	e.conns.CountAccepted()
 	e.announceClient(winner.from)
 	e.log.Record(winner.data)
 	e.stdout.Write(winner.data)
@@ -263,6 +274,7 @@ func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
 				MaxPeers:    c.MaxConns,
 				IdleTimeout: c.IdleTimeout,
 				OnNewPeer: func(a net.Addr, admitted bool) {
+					e.countAdmission(admitted)
 					e.announceClient(a)
 					if !admitted {
 						e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
@@ -279,6 +291,15 @@ func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
 		return failed
 	}
 	return err
+}
+
+// countAdmission counts an admitted or refused client in the table.
+func (e *env) countAdmission(admitted bool) {
+	if admitted {
+		e.conns.CountAccepted()
+	} else {
+		e.conns.CountDenied()
+	}
 }
 
 // closeHub closes a server's hub and waits for its goroutines, unless a

@@ -43,8 +43,6 @@ var pendingOptions = []struct{ name, short, arg, what string }{
 	{"ssl-min-version", "", "version", "TLS (--ssl-min-version)"},
 	{"ssl-max-version", "", "version", "TLS (--ssl-max-version)"},
 	{"vsock", "", "", "--vsock"},
-	{"status", "", "addr", "--status"},
-	{"progress", "", "", "--progress"},
 }
 
 // refusedOptions will never be supported; the text says why.
@@ -129,6 +127,9 @@ func newFlagSet(r *rawOptions) *pflag.FlagSet {
 	placeholder("nsock-engine")
 	fs.BoolVar(&c.Test, "test", false, "")
 	fs.Var(sizeValue{"--broker-buffer", &c.BrokerBuffer}, "broker-buffer", "")
+	fs.Var(statusValue{&c.Status}, "status", "")
+	fs.Var(progressValue{&c.Progress}, "progress", "")
+	fs.Lookup("progress").NoOptDefVal = "auto" // --progress alone; --progress=always forces it
 	for _, o := range pendingOptions {
 		if fs.Lookup(o.name) == nil {
 			addPlaceholder(fs, o.name, o.short, o.arg)

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"gnc/internal/conntrack"
 	"gnc/internal/relay"
 	"gnc/internal/transport"
 )
@@ -30,6 +31,10 @@ type env struct {
 	stdinInterruptible bool
 	errMu              sync.Mutex
 	log                *relay.Log
+	// conns is the connection table (SIGUSR1, --status, --progress);
+	// listening are the table's entries for the listen sockets.
+	conns     *conntrack.Registry
+	listening []*conntrack.Conn
 }
 
 // Run parses args and runs the mode they name with the given stdio until
@@ -54,8 +59,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case cfg.ProxyAddr != "":
 		return usageErrorf("--proxy is not yet supported by this version of gnc.")
 	}
-	e := &env{cfg: cfg, stdout: stdout, stderr: stderr}
+	e := &env{cfg: cfg, stdout: stdout, stderr: stderr, conns: conntrack.New()}
 	e.verbosef("Version %s", Version)
+	stopObserving, err := e.observe(ctx, stdin)
+	if err != nil {
+		return err
+	}
+	defer stopObserving()
 	if e.log, err = relay.OpenLog(cfg.OutputFile, cfg.HexDumpFile, cfg.AppendOutput); err != nil {
 		return &FatalError{Err: err}
 	}
@@ -115,6 +125,7 @@ func (e *env) relayOptions() relay.Options {
 		Telnet:       c.Telnet,
 		Log:          e.log,
 		Datagram:     c.UDP,
+		Conns:        e.conns,
 	}
 }
 
