@@ -148,4 +148,3 @@ func TestCountLiveDownstream(t *testing.T) {
 		})
 	}
 }
-
