@@ -52,6 +52,9 @@ type Conn struct {
 	raw      syscall.RawConn // nil: no kernel view (a UDP peer, a wrapper)
 
 	in, out atomic.Int64
+	// kernelIn and kernelOut mark a direction whose copy reports only
+	// when it returns (see KernelCount).
+	kernelIn, kernelOut atomic.Bool
 
 	mu     sync.Mutex
 	name   string
@@ -141,6 +144,30 @@ func (c *Conn) AddOut(n int64) {
 	if c != nil && n > 0 {
 		c.out.Add(n)
 	}
+}
+
+// KernelCount prepares a copy that moves a whole direction in one call
+// and can report its bytes only when it returns (io.Copy on a zero-copy
+// path: sendfile from a file, splice into a file). If the kernel keeps
+// byte counters for c's socket (TCP on Linux), it reports true, and until
+// done is called the table reads that direction's count from them: bytes
+// received less those still queued to be read, or bytes acknowledged plus
+// those queued to be sent. done adds the copy's total. If it reports
+// false, the caller must count as it goes instead. in says which
+// direction: from the peer (true) or to it.
+func (c *Conn) KernelCount(in bool) (done func(n int64), ok bool) {
+	if c == nil || c.raw == nil || (c.proto != "tcp" && c.proto != "tcp6") || !kernelCounters {
+		return nil, false
+	}
+	flag, count := &c.kernelOut, &c.out
+	if in {
+		flag, count = &c.kernelIn, &c.in
+	}
+	flag.Store(true)
+	return func(n int64) {
+		count.Add(n)
+		flag.Store(false)
+	}, true
 }
 
 // SetName sets the name the table shows (a chat member's nick).
@@ -260,11 +287,24 @@ func (r *Registry) Bytes() (in, out int64) {
 	}
 	r.mu.Lock()
 	in, out = r.closedIn, r.closedOut
+	var kernel []*Conn
 	for c := range r.conns {
+		if c.kernelIn.Load() || c.kernelOut.Load() {
+			kernel = append(kernel, c)
+			continue
+		}
 		in += c.in.Load()
 		out += c.out.Load()
 	}
 	r.mu.Unlock()
+	for _, c := range kernel { // outside the lock: these ask the kernel
+		ci, co := c.in.Load(), c.out.Load()
+		if k, ok := readSocket(c.raw, c.proto, c.listener); ok {
+			c.kernelBytes(&ci, &co, k)
+		}
+		in += ci
+		out += co
+	}
 	return in, out
 }
 
@@ -282,12 +322,24 @@ func (c *Conn) row(now time.Time) Row {
 	if c.raw != nil {
 		if k, ok := readSocket(c.raw, c.proto, c.listener); ok {
 			row.State, row.RecvQ, row.SendQ = k.state, k.recvQ, k.sendQ
+			c.kernelBytes(&row.BytesIn, &row.BytesOut, k)
 		}
 	}
 	if row.State == "-" && c.listener {
 		row.State = listenState(c.proto)
 	}
 	return row
+}
+
+// kernelBytes raises the counts of the directions whose copy is in
+// progress (KernelCount) to what the kernel's counters say.
+func (c *Conn) kernelBytes(in, out *int64, k kernelView) {
+	if c.kernelIn.Load() && k.received >= 0 && k.recvQ >= 0 {
+		*in = max(*in, k.received-k.recvQ)
+	}
+	if c.kernelOut.Load() && k.acked >= 0 && k.sendQ >= 0 {
+		*out = max(*out, k.acked+k.sendQ)
+	}
 }
 
 // listenState is what a listening socket is called when the kernel does not
@@ -304,6 +356,9 @@ func listenState(proto string) string {
 type kernelView struct {
 	state        string
 	recvQ, sendQ int64
+	// received and acked are TCP's byte counters (tcpi_bytes_received,
+	// tcpi_bytes_acked); -1 when unknown.
+	received, acked int64
 }
 
 func rawOf(x any) syscall.RawConn {

@@ -13,12 +13,15 @@ var tcpStates = [...]string{
 	7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING",
 }
 
+// kernelCounters says readSocket reads TCP's byte counters.
+const kernelCounters = true
+
 // readSocket asks the kernel for a socket's state and queues: TCP_INFO for
 // TCP (for a listener, tcpi_unacked and tcpi_sacked are the accept queue
 // and its bound, which netstat shows as Recv-Q and Send-Q), SIOCINQ and
 // SIOCOUTQ for the queues of the others.
 func readSocket(raw syscall.RawConn, proto string, listener bool) (kernelView, bool) {
-	k := kernelView{state: "-", recvQ: -1, sendQ: -1}
+	k := kernelView{state: "-", recvQ: -1, sendQ: -1, received: -1, acked: -1}
 	ok := false
 	err := raw.Control(func(fd uintptr) {
 		ok = true
@@ -35,6 +38,7 @@ func readSocket(raw syscall.RawConn, proto string, listener bool) (kernelView, b
 				k.recvQ, k.sendQ = int64(info.Unacked), int64(info.Sacked)
 				return
 			}
+			k.received, k.acked = int64(info.Bytes_received), int64(info.Bytes_acked)
 		} else if !listener {
 			k.state = "ESTABLISHED" // a connected datagram or stream socket
 		}

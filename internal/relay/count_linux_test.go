@@ -2,13 +2,15 @@ package relay
 
 import (
 	"io"
+	"net"
 	"os"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"gnc/internal/conntrack"
 )
 
 // sockQueue reads a socket's SIOCINQ or SIOCOUTQ.
@@ -26,12 +28,13 @@ func sockQueue(t *testing.T, c syscall.Conn, req uint) int64 {
 	return int64(n)
 }
 
-// TestCountLiveUpstream checks the counter while stdin → connection is
-// stalled mid-transfer on both zero-copy paths (sendfile from a file,
-// splice from a pipe): the peer reads some bytes and stops, and the count
-// must then be what left gnc (read by the peer, or in the two sockets'
-// queues), less at most the one piece still in flight. A count made only
-// when the copy returns would stay at 0 and never satisfy it.
+// TestCountLiveUpstream checks the table's count while stdin → connection
+// is stalled mid-transfer on both zero-copy paths (sendfile from a file,
+// with the kernel's counters; splice from a pipe, counted per call): the
+// peer reads some bytes and stops, and the count must then be what left
+// gnc (read by the peer, or in the two sockets' queues), less at most one
+// piece. A count made only when the copy returns would stay at 0 and never
+// satisfy it.
 func TestCountLiveUpstream(t *testing.T) {
 	const total = 64 << 20
 	const readFirst = 4 << 20
@@ -61,17 +64,18 @@ func TestCountLiveUpstream(t *testing.T) {
 			ctx := testCtx(t)
 			ours, peer := tcpPair(t, "tcp4", "127.0.0.1:0")
 			stdin := src.stdin(t)
-			var counted atomic.Int64
+			reg := conntrack.New()
+			track := reg.TrackConn(ours)
 			done := make(chan error, 1)
 			go func() {
-				_, err := copyStdin(ours, stdin, func(n int64) { counted.Add(n) })
+				_, err := copyStdin(ours, stdin, track)
 				done <- err
 			}()
 			if _, err := io.CopyN(io.Discard, peer, readFirst); err != nil {
 				t.Fatal(err)
 			}
 			for {
-				c := counted.Load()
+				_, c := reg.Bytes()
 				left := readFirst + sockQueue(t, peer, unix.SIOCINQ) + sockQueue(t, ours, unix.SIOCOUTQ)
 				if c <= left && left-c < countChunk && c > 0 {
 					if c >= total {
@@ -90,10 +94,11 @@ func TestCountLiveUpstream(t *testing.T) {
 	}
 }
 
-// TestCountLiveDownstream checks the connection → stdout counter before the
-// peer's EOF: a file stdout (io.Copy's splice, in pieces) and a pipe stdout
-// (gnc's splice) both count every byte of a whole number of pieces while
-// the connection is still open.
+// TestCountLiveDownstream checks the table's count of connection → stdout
+// before the peer's EOF: a file stdout (io.Copy's splice, whole over TCP
+// with the kernel's counters, in pieces over a Unix socket) and a pipe
+// stdout (gnc's splice) count every byte of a whole number of pieces while
+// the connection is still open, and the same at the end.
 func TestCountLiveDownstream(t *testing.T) {
 	const sent = 3 * countChunk
 	sinks := []struct {
@@ -118,33 +123,44 @@ func TestCountLiveDownstream(t *testing.T) {
 			return w
 		}},
 	}
-	for _, sink := range sinks {
-		t.Run(sink.name, func(t *testing.T) {
-			ctx := testCtx(t)
-			ours, peer := tcpPair(t, "tcp4", "127.0.0.1:0")
-			stdout := sink.stdout(t)
-			var counted atomic.Int64
-			done := make(chan error, 1)
-			go func() {
-				_, err := copyToStdout(stdout, ours, func(n int64) { counted.Add(n) })
-				done <- err
-			}()
-			if _, err := peer.Write(make([]byte, sent)); err != nil {
-				t.Fatal(err)
-			}
-			for counted.Load() != sent {
-				if ctx.Err() != nil {
-					t.Fatalf("counted %d of %d sent bytes before EOF", counted.Load(), sent)
+	pairs := []struct {
+		name string
+		pair func(t *testing.T) (net.Conn, net.Conn)
+	}{
+		{"tcp", func(t *testing.T) (net.Conn, net.Conn) { return tcpPair(t, "tcp4", "127.0.0.1:0") }},
+		{"unix", func(t *testing.T) (net.Conn, net.Conn) { return unixPair(t, t.TempDir()+"/s") }},
+	}
+	for _, pr := range pairs {
+		for _, sink := range sinks {
+			t.Run(pr.name+"/"+sink.name, func(t *testing.T) {
+				ctx := testCtx(t)
+				ours, peer := pr.pair(t)
+				stdout := sink.stdout(t)
+				reg := conntrack.New()
+				track := reg.TrackConn(ours)
+				counted := func() int64 { in, _ := reg.Bytes(); return in }
+				done := make(chan error, 1)
+				go func() {
+					_, err := copyToStdout(stdout, ours, track)
+					done <- err
+				}()
+				if _, err := peer.Write(make([]byte, sent)); err != nil {
+					t.Fatal(err)
 				}
-				time.Sleep(time.Millisecond)
-			}
-			peer.Close()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
-			if counted.Load() != sent {
-				t.Errorf("counted %d at EOF, want %d", counted.Load(), sent)
-			}
-		})
+				for counted() != sent {
+					if ctx.Err() != nil {
+						t.Fatalf("counted %d of %d sent bytes before EOF", counted(), sent)
+					}
+					time.Sleep(time.Millisecond)
+				}
+				peer.Close()
+				if err := <-done; err != nil {
+					t.Fatal(err)
+				}
+				if counted() != sent {
+					t.Errorf("counted %d at EOF, want %d", counted(), sent)
+				}
+			})
+		}
 	}
 }

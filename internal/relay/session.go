@@ -225,7 +225,7 @@ func (s *session) upstream(out chan<- copyResult) {
 		r.n, r.readErr, r.writeErr = p.run()
 	} else {
 		var err error
-		r.n, err = copyStdin(s.conn, s.stdin, s.countOut())
+		r.n, err = copyStdin(s.conn, s.stdin, s.track)
 		r.readErr, r.writeErr = splitCopyError(err)
 	}
 	if r.writeErr == nil && !s.o.NoShutdown && !s.o.Datagram {
@@ -257,7 +257,7 @@ func (s *session) downstream(out chan<- copyResult) {
 		r.n, r.readErr, r.writeErr = p.run()
 	} else {
 		var err error
-		r.n, err = copyToStdout(s.stdout, s.conn, s.countIn())
+		r.n, err = copyToStdout(s.stdout, s.conn, s.track)
 		r.writeErr, r.readErr = splitDownstreamError(err)
 	}
 	if isClosedByUs(r.readErr) {
@@ -270,22 +270,6 @@ func (s *session) downstream(out chan<- copyResult) {
 		r.readErr = &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
 	}
 	out <- r
-}
-
-// countOut and countIn are the table's counters for the copies, or nil
-// without a table, so the copies take their uncounted path.
-func (s *session) countOut() func(int64) {
-	if s.track == nil {
-		return nil
-	}
-	return s.track.AddOut
-}
-
-func (s *session) countIn() func(int64) {
-	if s.track == nil {
-		return nil
-	}
-	return s.track.AddIn
 }
 
 // splitCopyError separates an io.Copy error from stdin to the connection

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"gnc/internal/conntrack"
 )
 
 // spliceChunk is how much one splice(2) call may move.
@@ -18,16 +20,16 @@ const spliceChunk = 1 << 20
 // pipe it moves the bytes with splice(2), pipe to socket, with no copy
 // through user space (Go's io.Copy splices only from sockets and sendfiles
 // only from regular files). Otherwise it is io.Copy, which already takes
-// sendfile for a regular file. count, if not nil, is told of every piece
-// moved as it moves (see countedCopy).
-func copyStdin(conn net.Conn, stdin io.Reader, count func(int64)) (int64, error) {
+// sendfile for a regular file. t, if not nil, counts the bytes sent as
+// they go (see countedCopy).
+func copyStdin(conn net.Conn, stdin io.Reader, t *conntrack.Conn) (int64, error) {
 	f, ok := stdin.(*os.File)
 	dst, isConn := conn.(syscall.Conn)
 	if !ok || !isConn || !isStreamSocket(conn) || !isPipe(f) || f.SetReadDeadline(time.Time{}) != nil {
-		return countedCopy(conn, stdin, count)
+		return countedCopy(conn, stdin, t, false)
 	}
 	growPipe(f)
-	return spliceFromPipe(dst, f, count)
+	return spliceFromPipe(dst, f, t.AddOut)
 }
 
 // pipeSize is the capacity gnc asks for on its stdin and stdout pipes: the
@@ -75,9 +77,7 @@ func spliceFromPipe(dst syscall.Conn, src *os.File, count func(int64)) (int64, e
 				switch {
 				case n > 0:
 					total += n
-					if count != nil {
-						count(n)
-					}
+					count(n)
 				case err == syscall.EINTR:
 				case n == 0 && err == nil:
 					eof = true
@@ -135,16 +135,16 @@ func pipeIsEmpty(fd uintptr) bool {
 // (not in the poller: gnc never changes its mode, which it may share with
 // other processes) it splices socket to pipe in one step (Go's own path
 // splices through an intermediate pipe, two calls per chunk); otherwise it
-// is io.Copy, which splices to a file or /dev/null. count, if not nil, is
-// told of every piece moved as it moves (see countedCopy).
-func copyToStdout(stdout io.Writer, conn net.Conn, count func(int64)) (int64, error) {
+// is io.Copy, which splices to a file or /dev/null. t, if not nil, counts
+// the bytes received as they go (see countedCopy).
+func copyToStdout(stdout io.Writer, conn net.Conn, t *conntrack.Conn) (int64, error) {
 	f, ok := stdout.(*os.File)
 	src, isConn := conn.(syscall.Conn)
 	if !ok || !isConn || !isPipe(f) || !isStreamSocket(conn) {
-		return countedCopy(stdout, conn, count)
+		return countedCopy(stdout, conn, t, true)
 	}
 	growPipe(f)
-	return spliceToPipe(f, src, count)
+	return spliceToPipe(f, src, t.AddIn)
 }
 
 func isStreamSocket(c net.Conn) bool {
@@ -175,9 +175,7 @@ func spliceToPipe(dst *os.File, src syscall.Conn, count func(int64)) (int64, err
 					switch {
 					case n > 0:
 						total += n
-						if count != nil {
-							count(n)
-						}
+						count(n)
 					case err == syscall.EINTR:
 					case n == 0 && err == nil:
 						eof = true
