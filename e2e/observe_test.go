@@ -438,6 +438,25 @@ func TestConnTableUDPAndConnect(t *testing.T) {
 			}
 		}
 	})
+	t.Run("udp single peer", func(t *testing.T) {
+		port := testnet.FreePort(t, "udp", v4)
+		p := gnc(t, "-u", "-l", v4, itoa(port))
+		waitListening(t, "udp", port, "")
+		c := dial(t, "udp", testnet.Addr(v4, port))
+		write(t, c, "first\n")
+		p.waitStdout("first\n")
+		write(t, c, "second\n")
+		p.waitStdout("second\n")
+		p.write("back\n")
+		readUntil(t, c, "back\n")
+		head, rows := requestTable(t, p)
+		if head[0] != 1 || head[1] != 0 || len(rows) != 1 {
+			t.Fatalf("udp single-peer table: %v %+v", head, rows)
+		}
+		if r := rows[0]; r.proto != "udp" || r.remote != c.LocalAddr().String() || r.state != "ESTABLISHED" || r.bytesIn != "13" || r.bytesOut != "5" {
+			t.Errorf("udp single-peer row = %+v", r)
+		}
+	})
 	t.Run("connect", func(t *testing.T) {
 		ln, port := listenTCP(t, v4)
 		p := gnc(t, v4, itoa(port))

@@ -255,7 +255,10 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 		winner.pc.Close()
 		return fmt.Errorf("cannot reply to %v", winner.from)
 	}
-	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
+	o := e.relayOptions()
+	o.Track = e.conns.TrackSocket(conn, conn.LocalAddr(), winner.from)
+	o.Track.AddIn(int64(len(winner.data)))
+	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, o)
 	return listenSessionError(ignoreCancel(err))
 }
 

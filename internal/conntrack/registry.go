@@ -79,6 +79,16 @@ func (r *Registry) TrackConn(c Endpoint) *Conn {
 	return r.add(c.LocalAddr(), c.RemoteAddr(), rawOf(c), false)
 }
 
+// TrackSocket is TrackConn for a socket whose addresses the caller gives:
+// a UDP socket connected to its peer by a system call, which Go's
+// RemoteAddr does not know.
+func (r *Registry) TrackSocket(sock any, local, remote net.Addr) *Conn {
+	if r == nil {
+		return nil
+	}
+	return r.add(local, remote, rawOf(sock), false)
+}
+
 // TrackPeer adds a peer with no socket of its own (a UDP peer of a shared
 // socket): the table shows its addresses and counts, and no kernel view.
 func (r *Registry) TrackPeer(local, remote net.Addr) *Conn {

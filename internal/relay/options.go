@@ -40,6 +40,10 @@ type Options struct {
 	// come from the copies' own results, so they cost no wrapper and keep
 	// the zero-copy paths.
 	Conns *conntrack.Registry
+	// Track, if not nil, is the session's entry in the table, made by the
+	// caller (which may have counted bytes it relayed before Run); Run
+	// counts into it instead of making one in Conns, and closes it.
+	Track *conntrack.Conn
 }
 
 // needsUserCopy reports whether the options must see the bytes, which takes

@@ -46,7 +46,10 @@ type copyResult struct {
 // ctx is cancelled, a write to a stdout that is not being read.
 func Run(ctx context.Context, conn net.Conn, stdin io.Reader, stdout io.Writer, o Options) (Stats, error) {
 	s := &session{conn: conn, stdin: stdin, stdout: stdout, o: o, done: make(chan struct{})}
-	s.track = o.Conns.TrackConn(conn)
+	s.track = o.Track
+	if s.track == nil {
+		s.track = o.Conns.TrackConn(conn)
+	}
 	defer s.track.Close()
 	if o.IdleTimeout > 0 {
 		s.idle = newIdleWatch(o.IdleTimeout)
