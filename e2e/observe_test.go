@@ -262,17 +262,20 @@ func TestConnTableBrokerDrop(t *testing.T) {
 	status := testnet.FreePort(t, "tcp", v4)
 	p := gnc(t, "--broker", "--broker-buffer", "64KiB", "--status", itoa(status), v4, itoa(port))
 	waitListening(t, "tcp", port, "")
-	dial(t, "tcp", testnet.Addr(v4, port)) // never reads
+	slow := dial(t, "tcp", testnet.Addr(v4, port)) // never reads
+	slow.(*net.TCPConn).SetReadBuffer(4096)
 	fast := dial(t, "tcp", testnet.Addr(v4, port))
-	head, _ := requestTable(t, p)
-	if head[0] != 2 {
-		t.Fatalf("table header %v, want 2 connections", head)
-	}
-	// Enough to fill the slow member's socket buffers and its queue.
-	fast.SetWriteDeadline(time.Now().Add(testTimeout))
-	go fast.Write(make([]byte, 64<<20)) // ends when gnc drops slow or the test closes fast
 	ctx, cancel := waitCtx(t)
 	defer cancel()
+	for head, _ := requestTable(t, p); head[0] != 2; head, _ = requestTable(t, p) {
+		if ctx.Err() != nil { // both clients are connected, but gnc may not have accepted yet
+			t.Fatalf("table header %v, want 2 connections", head)
+		}
+	}
+	// Enough to fill the slow member's small receive buffer, gnc's send
+	// buffer towards it (at most 4 MiB on Linux) and its 64 KiB queue.
+	fast.SetWriteDeadline(time.Now().Add(testTimeout))
+	go fast.Write(make([]byte, 8<<20)) // ends once gnc reads it all, or the test closes fast
 	for {
 		m, err := testnet.ParseMetrics(httpGet(t, "http://"+testnet.Addr(v4, status)+"/metrics"))
 		if err != nil {
