@@ -54,6 +54,7 @@ func (e *env) observe(ctx context.Context, stdin io.Reader) (func(), error) {
 	}
 	if e.showProgress() {
 		o := progress.Options{Total: sizeToSend(stdin), Terminal: isTerminal(e.stderr)}
+		e.progressLine = o.Terminal
 		w := lockedWriter{&e.errMu, e.stderr}
 		wg.Go(func() { progress.Run(ctx, w, e.conns.Bytes, o) })
 	}
@@ -82,11 +83,20 @@ func (e *env) printTables(ctx context.Context, sigs <-chan os.Signal) {
 		case <-sigs:
 			rows, t := e.conns.Snapshot()
 			e.errMu.Lock()
+			e.clearProgressLine()
 			fmt.Fprintf(e.stderr, "gnc: %d connections, %d listening; %d accepted, %d denied; %d bytes in, %d bytes out\n",
 				t.Active, t.Listeners, t.Accepted, t.Denied, t.BytesIn, t.BytesOut)
 			conntrack.WriteTable(e.stderr, rows)
 			e.errMu.Unlock()
 		}
+	}
+}
+
+// clearProgressLine erases a progress line drawn in place, so that a
+// message does not start in its middle. errMu must be held.
+func (e *env) clearProgressLine() {
+	if e.progressLine {
+		io.WriteString(e.stderr, "\r\x1b[K")
 	}
 }
 

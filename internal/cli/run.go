@@ -35,6 +35,9 @@ type env struct {
 	// listening are the table's entries for the listen sockets.
 	conns     *conntrack.Registry
 	listening []*conntrack.Conn
+	// progressLine says a --progress line is redrawn in place on stderr:
+	// other messages clear it first (the next update draws it again).
+	progressLine bool
 }
 
 // Run parses args and runs the mode they name with the given stdio until
@@ -86,6 +89,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func (e *env) printf(format string, args ...any) {
 	e.errMu.Lock()
 	defer e.errMu.Unlock()
+	e.clearProgressLine()
 	fmt.Fprintf(e.stderr, "gnc: "+format+"\n", args...)
 }
 
