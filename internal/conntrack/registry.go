@@ -7,6 +7,16 @@
 //
 // Every method is safe on a nil *Registry and a nil *Conn, where it does
 // nothing, so a mode without a table costs one nil check per call.
+//
+// Typical use by a server (a proxy server, an exec listener):
+//
+//	l := reg.TrackListener(ln.Addr(), ln) // listed until l.Close()
+//	defer l.Close()
+//	// for each accepted conn:
+//	reg.CountAccepted()                   // or reg.CountDenied() and close it
+//	t := reg.TrackConn(conn)              // or hand relay.Options{Conns: reg} to relay.Run
+//	defer t.Close()
+//	n, err := src.Read(buf); t.AddIn(int64(n)) ... // count what each copy returns
 package conntrack
 
 import (
