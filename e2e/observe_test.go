@@ -26,7 +26,7 @@ type tableRow struct {
 	proto, recvQ, sendQ, local, remote, state, age, bytesIn, bytesOut, name, queued string
 }
 
-var tableHead = regexp.MustCompile(`(?m)^gnc: (\d+) connections, (\d+) listening; (\d+) accepted, (\d+) denied; (\d+) bytes in, (\d+) bytes out\n`)
+var tableHead = regexp.MustCompile(`(?m)^gnc: (\d+) connections?, (\d+) listening; (\d+) accepted, (\d+) denied; (\d+) bytes in, (\d+) bytes out\n`)
 
 // requestTable sends SIGUSR1 and returns the table gnc prints, parsed: its
 // header line's numbers and its rows. The header says how many rows

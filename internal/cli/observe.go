@@ -84,12 +84,19 @@ func (e *env) printTables(ctx context.Context, sigs <-chan os.Signal) {
 			rows, t := e.conns.Snapshot()
 			e.errMu.Lock()
 			e.clearProgressLine()
-			fmt.Fprintf(e.stderr, "gnc: %d connections, %d listening; %d accepted, %d denied; %d bytes in, %d bytes out\n",
-				t.Active, t.Listeners, t.Accepted, t.Denied, t.BytesIn, t.BytesOut)
+			fmt.Fprintf(e.stderr, "gnc: %d connection%s, %d listening; %d accepted, %d denied; %d bytes in, %d bytes out\n",
+				t.Active, plural(t.Active), t.Listeners, t.Accepted, t.Denied, t.BytesIn, t.BytesOut)
 			conntrack.WriteTable(e.stderr, rows)
 			e.errMu.Unlock()
 		}
 	}
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // clearProgressLine erases a progress line drawn in place, so that a
