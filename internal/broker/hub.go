@@ -326,6 +326,7 @@ func (h *Hub) leave(m *member, why leaveReason) bool {
 		return false
 	}
 	m.left = true
+	m.track.Close() // out of the table before anyone hears it left
 	if i := slices.Index(h.members, m); i >= 0 {
 		h.members = slices.Concat(h.members[:i], h.members[i+1:])
 	}
@@ -347,7 +348,6 @@ func (h *Hub) leave(m *member, why leaveReason) bool {
 	}
 	h.mu.Unlock()
 	m.shutdown()
-	m.track.Close()
 	return true
 }
 
