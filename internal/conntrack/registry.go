@@ -172,7 +172,7 @@ func (c *Conn) AddOut(n int64) {
 // byte counters for c's socket (TCP on Linux), it reports true, and until
 // done is called the table reads that direction's count from them: bytes
 // received less those still queued to be read, or bytes acknowledged plus
-// those queued to be sent. done adds the copy's total. If it reports
+// those queued to be sent (less the sequence numbers of SYN and FIN). done adds the copy's total. If it reports
 // false, the caller must count as it goes instead. in says which
 // direction: from the peer (true) or to it.
 func (c *Conn) KernelCount(in bool) (done func(n int64), ok bool) {
@@ -354,11 +354,11 @@ func (c *Conn) row(now time.Time) Row {
 // kernelBytes raises the counts of the directions whose copy is in
 // progress (KernelCount) to what the kernel's counters say.
 func (c *Conn) kernelBytes(in, out *int64, k kernelView) {
-	if c.kernelIn.Load() && k.received >= 0 && k.recvQ >= 0 {
-		*in = max(*in, k.received-k.recvQ)
+	if c.kernelIn.Load() && k.read >= 0 {
+		*in = max(*in, k.read)
 	}
-	if c.kernelOut.Load() && k.acked >= 0 && k.sendQ >= 0 {
-		*out = max(*out, k.acked+k.sendQ)
+	if c.kernelOut.Load() && k.written >= 0 {
+		*out = max(*out, k.written)
 	}
 }
 
@@ -376,9 +376,10 @@ func listenState(proto string) string {
 type kernelView struct {
 	state        string
 	recvQ, sendQ int64
-	// received and acked are TCP's byte counters (tcpi_bytes_received,
-	// tcpi_bytes_acked); -1 when unknown.
-	received, acked int64
+	// read and written are the payload bytes the process has read from
+	// and written to a TCP socket, from the kernel's counters; -1 when
+	// unknown.
+	read, written int64
 }
 
 func rawOf(x any) syscall.RawConn {
