@@ -60,6 +60,9 @@ type Conn struct {
 	listener bool
 	start    time.Time
 	raw      syscall.RawConn // nil: no kernel view (a UDP peer, a wrapper)
+	// wrapped says raw is the socket under a wrapper (TLS): the kernel's
+	// byte counts are not the payload's.
+	wrapped bool
 
 	in, out atomic.Int64
 	// kernelIn and kernelOut mark a direction whose copy reports only
@@ -86,7 +89,10 @@ func (r *Registry) TrackConn(c Endpoint) *Conn {
 	if r == nil {
 		return nil
 	}
-	return r.add(c.LocalAddr(), c.RemoteAddr(), rawOf(c), false)
+	c2 := r.add(c.LocalAddr(), c.RemoteAddr(), rawOf(c), false)
+	_, direct := c.(syscall.Conn)
+	c2.wrapped = c2.raw != nil && !direct
+	return c2
 }
 
 // TrackSocket is TrackConn for a socket whose addresses the caller gives:
@@ -176,7 +182,7 @@ func (c *Conn) AddOut(n int64) {
 // false, the caller must count as it goes instead. in says which
 // direction: from the peer (true) or to it.
 func (c *Conn) KernelCount(in bool) (done func(n int64), ok bool) {
-	if c == nil || c.raw == nil || (c.proto != "tcp" && c.proto != "tcp6") || !kernelCounters {
+	if c == nil || c.raw == nil || c.wrapped || (c.proto != "tcp" && c.proto != "tcp6") || !kernelCounters {
 		return nil, false
 	}
 	flag, count := &c.kernelOut, &c.out

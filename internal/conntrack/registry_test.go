@@ -247,3 +247,32 @@ func TestServe(t *testing.T) {
 		t.Error("the status endpoint still accepts after Serve returned")
 	}
 }
+
+// wrapper hides a connection as TLS does, offering it through NetConn.
+type wrapper struct{ net.Conn }
+
+func (w wrapper) NetConn() net.Conn { return w.Conn }
+
+func TestKernelCountOnlyOnBareTCP(t *testing.T) {
+	r := New()
+	_, server, _ := pair(t)
+	if _, ok := r.TrackConn(wrapper{server}).KernelCount(true); ok {
+		t.Error("KernelCount on a wrapped connection: its kernel counts are not the payload's")
+	}
+	c := r.TrackConn(server)
+	done, ok := c.KernelCount(true)
+	if ok != (runtime.GOOS == "linux") {
+		t.Errorf("KernelCount on bare TCP = %v", ok)
+	}
+	if ok {
+		done(7)
+		if rows, _ := r.Snapshot(); rows[len(rows)-1].BytesIn != 7 {
+			t.Errorf("after done(7): %+v", rows)
+		}
+	}
+	// The wrapped entry still shows the socket's state.
+	rows, _ := r.Snapshot()
+	if runtime.GOOS == "linux" && rows[0].State != "ESTABLISHED" {
+		t.Errorf("wrapped entry = %+v, want the socket's state", rows[0])
+	}
+}
