@@ -13,6 +13,7 @@ import (
 
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
+	ctx = cli.WithTableRequests(ctx, tableSignals()) // SIGUSR1: print the connection table
 	signals := make(chan os.Signal, 2)
 	for _, sig := range stopSignals {
 		// A signal the parent ignores (nohup, a background job of a

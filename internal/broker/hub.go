@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gnc/internal/conntrack"
 	"gnc/internal/relay"
 	"gnc/internal/transport"
 )
@@ -55,6 +56,11 @@ type Options struct {
 	Delay       time.Duration // -d: pause after each chunk read
 	CRLF        bool          // -C: LF to CRLF on the listener's stdin
 	Log         *relay.Log    // -o/-x: every chunk read, nil = none
+
+	// Conns, when not nil, lists each client in gnc's connection table
+	// with its byte counts, chat name and queued bytes, and counts the
+	// members dropped as too slow.
+	Conns *conntrack.Registry
 
 	// Logf receives -v lines; nil discards them.
 	Logf func(format string, args ...any)
@@ -104,8 +110,9 @@ type member struct {
 	num      int           // chat's N
 	exempt   bool          // never disconnected as too slow (the listener's stdout)
 	lastIO   atomic.Int64
-	lastMsg  atomic.Int64 // when it last sent anything, for /who
-	lines    lineBuffer   // chat: only the member's reader touches it
+	lastMsg  atomic.Int64    // when it last sent anything, for /who
+	lines    lineBuffer      // chat: only the member's reader touches it
+	track    *conntrack.Conn // nil without a connection table; set by add
 
 	// guarded by Hub.mu
 	name string
@@ -210,9 +217,11 @@ func (h *Hub) add(m *member, max int) bool {
 	m.hub = h
 	others := h.audience()
 	h.members = append(slices.Clip(h.members), m)
+	h.track(m)
 	if h.o.Chat {
 		m.num = h.allocNum()
 		m.name = "user" + strconv.Itoa(m.num)
+		m.track.SetName(m.name)
 		joined := fmt.Sprintf("<announce> %s is connected as <%s>.\n", m.ip, m.name)
 		if !h.o.RecvOnly {
 			m.enqueue([]byte(joined+"<announce> already connected: "+h.roster(m)+".\n"), h.bound)
@@ -226,6 +235,25 @@ func (h *Hub) add(m *member, max int) bool {
 		h.wg.Go(func() { h.idleLoop(m) }) // a UDP peer has no reads to time out
 	}
 	return true
+}
+
+// track lists m in the connection table, if there is one.
+func (h *Hub) track(m *member) {
+	if h.o.Conns == nil {
+		return
+	}
+	if m.conn != nil {
+		m.track = h.o.Conns.TrackConn(m.conn)
+	} else if d, ok := m.out.(*datagramOut); ok {
+		m.track = h.o.Conns.TrackPeer(d.pc.LocalAddr(), d.addr)
+	} else {
+		return
+	}
+	m.track.SetQueued(func() int64 {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return int64(m.queued)
+	})
 }
 
 // roster is chat's "already connected" list for newcomer. h.mu must be
@@ -302,6 +330,7 @@ func (h *Hub) leave(m *member, why leaveReason) bool {
 		return false
 	}
 	m.left = true
+	m.track.Close() // out of the table before anyone hears it left
 	if i := slices.Index(h.members, m); i >= 0 {
 		h.members = slices.Concat(h.members[:i], h.members[i+1:])
 	}
@@ -329,6 +358,7 @@ func (h *Hub) leave(m *member, why leaveReason) bool {
 // drop disconnects m as too slow.
 func (h *Hub) drop(m *member) {
 	if h.leave(m, leftTooSlow) {
+		h.o.Conns.CountDropped()
 		who := m.addr
 		if h.o.Chat {
 			who = "<" + m.name + "> (" + m.addr + ")"
@@ -376,6 +406,7 @@ func (h *Hub) readLoop(m *member) {
 		buf := rb.next()
 		n, err := m.conn.Read(buf)
 		if n > 0 {
+			m.track.AddIn(int64(n))
 			now := time.Now().UnixNano()
 			m.lastIO.Store(now)
 			m.lastMsg.Store(now)

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"gnc/internal/conntrack"
 )
 
 func TestMain(m *testing.M) {
@@ -550,4 +552,39 @@ func TestManyJoinsAndLeaves(t *testing.T) {
 	}
 	keeper.Close()
 	reader.Wait()
+}
+
+// TestChatTable: with a connection table, each client is listed with its
+// chat name (following /nick), its byte counts and its queued bytes; a
+// member that leaves is taken out, its bytes kept in the totals.
+func TestChatTable(t *testing.T) {
+	reg := conntrack.New()
+	r := newRoom(t, Options{Chat: true, Conns: reg})
+	a, _ := r.join(t)
+	b, _ := r.join(t)
+	readUntil(t, a, "<user2>.\n")
+	io.WriteString(a, "/nick alice\n")
+	readUntil(t, b, "<announce> <user1> is now known as <alice>.\n")
+	readUntil(t, a, "<announce> <user1> is now known as <alice>.\n")
+	rows, tot := reg.Snapshot()
+	if len(rows) != 2 || tot.Active != 2 {
+		t.Fatalf("rows %+v", rows)
+	}
+	names := map[string]conntrack.Row{}
+	for _, row := range rows {
+		names[row.Name] = row
+	}
+	al, u2 := names["alice"], names["user2"]
+	if al.Remote != a.LocalAddr().String() || u2.Remote != b.LocalAddr().String() {
+		t.Errorf("rows %+v: alice and user2 not at their addresses", rows)
+	}
+	if al.BytesIn != int64(len("/nick alice\n")) || al.BytesOut == 0 || al.Queued < 0 || u2.Queued < 0 {
+		t.Errorf("alice %+v, user2 %+v", al, u2)
+	}
+	a.Close()
+	readUntil(t, b, "<announce> <alice> is disconnected.\n")
+	rows, tot = reg.Snapshot()
+	if len(rows) != 1 || rows[0].Name != "user2" || tot.BytesIn != int64(len("/nick alice\n")) {
+		t.Errorf("after alice left: rows %+v, totals %+v", rows, tot)
+	}
 }

@@ -78,6 +78,7 @@ func (h *Hub) ServePacket(ctx context.Context, pc net.PacketConn, max int, onNew
 		now := time.Now().UnixNano()
 		m.lastIO.Store(now)
 		m.lastMsg.Store(now)
+		m.track.AddIn(int64(n))
 		h.o.Log.Record(buf[:n])
 		if !h.o.SendOnly {
 			h.fromMember(m, buf[:n])

@@ -124,13 +124,18 @@ func (h *Hub) writeLoop(m *member) {
 		var err error
 		if m.datagram {
 			for _, msg := range batch {
-				if _, err = m.out.Write(msg); err != nil {
+				var w int
+				w, err = m.out.Write(msg)
+				m.track.AddOut(int64(w))
+				if err != nil {
 					break
 				}
 			}
 		} else {
 			bufs := net.Buffers(batch)
-			_, err = bufs.WriteTo(m.out)
+			var w int64
+			w, err = bufs.WriteTo(m.out)
+			m.track.AddOut(w)
 		}
 		clear(batch)
 

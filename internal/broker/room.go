@@ -95,6 +95,7 @@ func (h *Hub) nick(m *member, name string) {
 	}
 	h.nicks[name] = m
 	m.name = name
+	m.track.SetName(name)
 	// The asker is in the audience and hears it too, unless --recv-only
 	// keeps everything from the members.
 	h.announce(h.audience(), fmt.Appendf(nil, "<announce> <%s> is now known as <%s>.\n", old, name))

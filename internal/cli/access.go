@@ -102,6 +102,7 @@ func (e *env) admit(a net.Addr) bool {
 	if e.access.AllowedAddr(a) {
 		return true
 	}
+	e.conns.CountDenied()
 	e.verbosef("New connection denied: not allowed")
 	return false
 }
@@ -113,6 +114,7 @@ func (e *env) admitConn(c net.Conn) bool {
 	if e.access.AllowedAddr(c.RemoteAddr()) {
 		return true
 	}
+	e.conns.CountDenied()
 	e.announceClient(c.RemoteAddr())
 	e.verbosef("New connection denied: not allowed")
 	c.Close()

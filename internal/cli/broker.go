@@ -34,6 +34,8 @@ func (e *env) serveBroker(ctx context.Context) error {
 	for _, ln := range lns {
 		e.announceListener(ln.Addr())
 	}
+	e.trackListeners(lns, pcs)
+	defer e.untrackListeners()
 	hub := broker.New(e.stdout, broker.Options{
 		Chat:        c.Chat,
 		Buffer:      c.BrokerBuffer,
@@ -45,6 +47,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 		Log:         e.log,
 		Logf:        e.verbosef,
 		Allow:       e.allowFunc(),
+		Conns:       e.conns,
 	})
 	signalled := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -53,6 +56,7 @@ func (e *env) serveBroker(ctx context.Context) error {
 	for _, pc := range pcs {
 		wg.Go(func() {
 			hub.ServePacket(ctx, pc, c.MaxConns, func(a net.Addr, admitted bool) {
+				e.countAdmission(admitted)
 				e.announceClient(a)
 				if !admitted {
 					e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
@@ -73,6 +77,9 @@ func (e *env) serveBroker(ctx context.Context) error {
 				addr := conn.RemoteAddr()
 				hs.admit(conn, func(conn net.Conn) bool {
 					ok := hub.AddConn(conn, c.MaxConns)
+					if ok {
+						e.conns.CountAccepted()
+					}
 					e.announceClient(addr)
 					return ok
 				})

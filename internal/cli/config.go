@@ -86,6 +86,13 @@ type Config struct {
 	HexDumpFile  string // -x
 	AppendOutput bool
 
+	// Status is the --status endpoint's listen address (host:port; a bare
+	// port is bound on 127.0.0.1); "" is none.
+	Status string
+	// Progress is --progress: "" (off), "auto" (only when stderr is a
+	// terminal) or "always".
+	Progress string
+
 	Verbose int
 	Test    bool // hidden --test: print "NCAT TEST: LISTEN" per bound socket
 

@@ -3,7 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +135,10 @@ func configProblem(c Config) (problem, bug string) {
 		return "Unix socket with a port or address family", ""
 	case c.AppendOutput && c.OutputFile == "" && c.HexDumpFile == "":
 		return "--append-output without -o or -x", ""
+	case c.Progress != "" && c.Progress != "auto" && c.Progress != "always":
+		return fmt.Sprintf("Progress %q", c.Progress), ""
+	case c.Status != "" && !okStatus(c.Status):
+		return fmt.Sprintf("Status %q", c.Status), ""
 	case c.Verbose < 0:
 		return fmt.Sprintf("Verbose %d", c.Verbose), bugNoArgOption
 	case !c.Listen && c.Host == "":
@@ -212,4 +218,12 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// okStatus reports whether a --status address is host:port with a host
+// and a port number.
+func okStatus(s string) bool {
+	host, port, err := net.SplitHostPort(s)
+	n, perr := strconv.Atoi(port)
+	return err == nil && host != "" && perr == nil && n >= 0 && n <= 65535
 }

@@ -34,6 +34,14 @@ func normalize(fs *pflag.FlagSet, args []string) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
+			if takesArg(f) && f.NoOptDefVal != "" { // an optional argument: only --name=value gives one
+				if hasValue {
+					out = append(out, "--"+f.Name+"="+value)
+				} else {
+					out = append(out, "--"+f.Name)
+				}
+				continue
+			}
 			if !takesArg(f) {
 				if hasValue {
 					return nil, usageErrorf("option '--%s' doesn't allow an argument", f.Name)

@@ -71,8 +71,12 @@ gnc's own options:
                              (default 1MiB; e.g. 65536, 64KiB, 1MiB)
       --ssl-min-version <v>  Lowest TLS version to accept (1.0-1.3)
       --ssl-max-version <v>  Highest TLS version to offer (1.0-1.3)
-      --status <addr>        Serve the connection table over HTTP (not yet supported)
-      --progress             Show a live progress line on stderr (not yet supported)
+      --status <addr>        Serve the connection table over HTTP: JSON at
+                             /connections, Prometheus text at /metrics
+                             (a bare port binds 127.0.0.1)
+      --progress[=always]    Show a live progress line on stderr when it is
+                             a terminal (always: whatever stderr is)
+  SIGUSR1 (SIGINFO on BSD/macOS) prints the connection table to stderr.
 
 See the gnc(1) manual page (docs/gnc.1.md) for full options and examples.
 `

@@ -56,6 +56,8 @@ func (e *env) listen(ctx context.Context) error {
 		for _, pc := range pcs {
 			e.announceListener(pc.LocalAddr())
 		}
+		e.trackListeners(nil, pcs)
+		defer e.untrackListeners()
 		if c.KeepOpen {
 			return e.serveUDPPeers(ctx, pcs)
 		}
@@ -72,6 +74,8 @@ func (e *env) listen(ctx context.Context) error {
 	for _, ln := range lns {
 		e.announceListener(ln.Addr())
 	}
+	e.trackListeners(lns, nil)
+	defer e.untrackListeners()
 	if c.KeepOpen {
 		return e.serveMany(ctx, lns, secure)
 	}
@@ -117,6 +121,7 @@ func (e *env) serveOne(ctx context.Context, lns []net.Listener, secure secureFun
 	if conn == nil {
 		return ctx.Err()
 	}
+	e.conns.CountAccepted()
 	if secure == nil {
 		e.announceClient(conn.RemoteAddr())
 	}
@@ -162,6 +167,7 @@ func (e *env) acceptFirst(ctx context.Context, lns []net.Listener, secure secure
 	}
 	stopAccepting()
 	wg.Wait()
+	e.untrackListeners() // closed now
 	close(first)
 	for extra := range first { // a second client that raced the first
 		if conn == nil {
@@ -201,7 +207,13 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener, secure secureFu
 					return
 				}
 				e.announceClient(conn.RemoteAddr())
-				hs.admit(conn, func(conn net.Conn) bool { return hub.AddConn(conn, c.MaxConns) })
+				hs.admit(conn, func(conn net.Conn) bool {
+					ok := hub.AddConn(conn, c.MaxConns)
+					if ok {
+						e.conns.CountAccepted()
+					}
+					return ok
+				})
 			})
 		})
 	}
@@ -291,6 +303,8 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 		return ignoreCancel(ctx.Err())
 	}
 	wg.Wait()
+	e.untrackListeners()
+	e.conns.CountAccepted()
 	e.announceClient(winner.from)
 	e.log.Record(winner.data)
 	e.stdout.Write(winner.data)
@@ -299,7 +313,10 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 		winner.pc.Close()
 		return fmt.Errorf("cannot reply to %v", winner.from)
 	}
-	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, e.relayOptions())
+	o := e.relayOptions()
+	o.Track = e.conns.TrackSocket(conn, conn.LocalAddr(), winner.from)
+	o.Track.AddIn(int64(len(winner.data)))
+	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, o)
 	return listenSessionError(ignoreCancel(err))
 }
 
@@ -319,6 +336,7 @@ func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
 				IdleTimeout: c.IdleTimeout,
 				Allow:       e.allowFunc(),
 				OnNewPeer: func(a net.Addr, admitted bool) {
+					e.countAdmission(admitted)
 					e.announceClient(a)
 					if !admitted {
 						e.verbosef("New connection denied: connection limit reached (%d)", c.MaxConns)
@@ -335,6 +353,15 @@ func (e *env) serveUDPPeers(ctx context.Context, pcs []net.PacketConn) error {
 		return failed
 	}
 	return err
+}
+
+// countAdmission counts an admitted or refused client in the table.
+func (e *env) countAdmission(admitted bool) {
+	if admitted {
+		e.conns.CountAccepted()
+	} else {
+		e.conns.CountDenied()
+	}
 }
 
 // closeHub closes a server's hub and waits for its goroutines, unless a

@@ -28,8 +28,6 @@ type rawOptions struct {
 // refused with a clear message rather than accepted and ignored.
 var pendingOptions = []struct{ name, short, arg, what string }{
 	{"vsock", "", "", "--vsock"},
-	{"status", "", "addr", "--status"},
-	{"progress", "", "", "--progress"},
 }
 
 // refusedOptions will never be supported; the text says why.
@@ -126,6 +124,9 @@ func newFlagSet(r *rawOptions) *pflag.FlagSet {
 	fs.Var(versionValue{"--ssl-max-version", &t.MaxVersion}, "ssl-max-version", "")
 	fs.BoolVar(&c.Test, "test", false, "")
 	fs.Var(sizeValue{"--broker-buffer", &c.BrokerBuffer}, "broker-buffer", "")
+	fs.Var(statusValue{&c.Status}, "status", "")
+	fs.Var(progressValue{&c.Progress}, "progress", "")
+	fs.Lookup("progress").NoOptDefVal = "auto" // --progress alone; --progress=always forces it
 	for _, o := range pendingOptions {
 		if fs.Lookup(o.name) == nil {
 			addPlaceholder(fs, o.name, o.short, o.arg)

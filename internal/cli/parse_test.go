@@ -401,6 +401,26 @@ func parseCases() []parseCase {
 		{name: "--broker-buffer over 1TiB", args: []string{"--broker", "--broker-buffer", "2048G"}, err: badSize("2048G")},
 		{name: "--broker-buffer huge", args: []string{"--broker", "--broker-buffer", "99999999999999999999"}, err: badSize("99999999999999999999")},
 		{name: "--broker-buffer without --broker", args: []string{"-l", "--broker-buffer", "1M"}, err: "--broker-buffer needs --broker or --chat. QUITTING."},
+		// ---- --status and --progress (gnc's own) ----
+		{name: "--status port", args: []string{"-l", "--status", "9100"}, want: func(c *Config) { c.Listen, c.Status = true, "127.0.0.1:9100" }},
+		{name: "--status host:port", args: []string{"-l", "--status=0.0.0.0:9100"}, want: func(c *Config) { c.Listen, c.Status = true, "0.0.0.0:9100" }},
+		{name: "--status v6", args: []string{"--status", "[::1]:9100", "h", "1"}, want: func(c *Config) { c.Host, c.Port, c.Status = "h", 1, "[::1]:9100" }},
+		{name: "--status name", args: []string{"-l", "--status", "localhost:0"}, want: func(c *Config) { c.Listen, c.Status = true, "localhost:0" }},
+		{name: "--status prefix", args: []string{"-l", "--stat", "9100"}, want: func(c *Config) { c.Listen, c.Status = true, "127.0.0.1:9100" }},
+		{name: "--status empty", args: []string{"-l", "--status", ""}, err: `Invalid --status address "" (PORT, HOST:PORT or [IPv6]:PORT). QUITTING.`},
+		{name: "--status no port", args: []string{"-l", "--status", "localhost"}, err: `Invalid --status address "localhost" (PORT, HOST:PORT or [IPv6]:PORT). QUITTING.`},
+		{name: "--status no host", args: []string{"-l", "--status", ":9100"}, err: `Invalid --status address ":9100" (PORT, HOST:PORT or [IPv6]:PORT). QUITTING.`},
+		{name: "--status big port", args: []string{"-l", "--status", "65536"}, err: `Invalid --status address "65536" (PORT, HOST:PORT or [IPv6]:PORT). QUITTING.`},
+		{name: "--status bad port", args: []string{"-l", "--status", "h:x"}, err: `Invalid --status address "h:x" (PORT, HOST:PORT or [IPv6]:PORT). QUITTING.`},
+		{name: "--status missing", args: []string{"-l", "--status"}, err: "option '--status' requires an argument"},
+		{name: "--progress", args: []string{"--progress", "h", "1"}, want: func(c *Config) { c.Host, c.Port, c.Progress = "h", 1, "auto" }},
+		{name: "--progress leaves next arg", args: []string{"-l", "--progress", "9"}, want: func(c *Config) { c.Listen, c.Port, c.Progress = true, 9, "auto" }},
+		{name: "--progress=always", args: []string{"--progress=always", "h"}, want: func(c *Config) { c.Host, c.Progress = "h", "always" }},
+		{name: "--progress=auto", args: []string{"--progress=auto", "h"}, want: func(c *Config) { c.Host, c.Progress = "h", "auto" }},
+		{name: "--progress=never", args: []string{"--progress", "--progress=never", "h"}, want: func(c *Config) { c.Host = "h" }},
+		{name: "--progress prefix", args: []string{"--prog=always", "h"}, want: func(c *Config) { c.Host, c.Progress = "h", "always" }},
+		{name: "--progress bad", args: []string{"--progress=yes", "h"}, err: `Invalid --progress value "yes" (auto, always or never). QUITTING.`},
+		{name: "--progress empty", args: []string{"--progress=", "h"}, err: `Invalid --progress value "" (auto, always or never). QUITTING.`},
 		{name: "--broker -u", args: []string{"--broker", "-u"}, want: func(c *Config) { c.Broker, c.Listen, c.UDP = true, true, true }},
 		{name: "--chat -u", args: []string{"--chat", "-u", "9"}, want: func(c *Config) { c.Chat, c.Broker, c.Listen, c.UDP, c.Port = true, true, true, true, 9 }},
 		{name: "--broker -t", args: []string{"--broker", "-t"}, err: "-t with --broker or --chat is not yet supported by this version of gnc."},
@@ -576,8 +596,6 @@ func parseCases() []parseCase {
 		what string
 	}{
 		{[]string{"--vsock"}, "--vsock"},
-		{[]string{"--status", "127.0.0.1:9000"}, "--status"},
-		{[]string{"--progress"}, "--progress"},
 	}
 	for _, p := range pending {
 		cases = append(cases, parseCase{

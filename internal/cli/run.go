@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gnc/internal/acl"
+	"gnc/internal/conntrack"
 	"gnc/internal/relay"
 	"gnc/internal/spawn"
 	"gnc/internal/transport"
@@ -40,6 +41,13 @@ type env struct {
 
 	// getenv reads the environment (NCAT_PROXY_AUTH); nil means os.Getenv.
 	getenv func(string) string
+	// conns is the connection table (SIGUSR1, --status, --progress);
+	// listening are the table's entries for the listen sockets.
+	conns     *conntrack.Registry
+	listening []*conntrack.Conn
+	// progressLine says a --progress line is redrawn in place on stderr:
+	// other messages clear it first (the next update draws it again).
+	progressLine bool
 }
 
 // Run parses args and runs the mode they name with the given stdio until
@@ -68,7 +76,7 @@ func RunWithSignals(ctx context.Context, sigs *Signals, args []string, stdin io.
 	case cfg.Listen && cfg.ProxyType != "":
 		return usageErrorf("the %s proxy server (-l --proxy-type) is not yet supported by this version of gnc.", cfg.ProxyType)
 	}
-	e := &env{cfg: cfg, stdout: stdout, stderr: stderr, signals: sigs}
+	e := &env{cfg: cfg, stdout: stdout, stderr: stderr, signals: sigs, conns: conntrack.New()}
 	if cfg.LuaExecInternal != "" {
 		e.stdin = stdin
 		return e.runLuaInternal(ctx)
@@ -77,6 +85,11 @@ func RunWithSignals(ctx context.Context, sigs *Signals, args []string, stdin io.
 		return err
 	}
 	e.verbosef("Version %s", Version)
+	stopObserving, err := e.observe(ctx, stdin)
+	if err != nil {
+		return err
+	}
+	defer stopObserving()
 	if e.log, err = relay.OpenLog(cfg.OutputFile, cfg.HexDumpFile, cfg.AppendOutput); err != nil {
 		return &FatalError{Err: err}
 	}
@@ -97,6 +110,7 @@ func RunWithSignals(ctx context.Context, sigs *Signals, args []string, stdin io.
 func (e *env) printf(format string, args ...any) {
 	e.errMu.Lock()
 	defer e.errMu.Unlock()
+	e.clearProgressLine()
 	fmt.Fprintf(e.stderr, "gnc: "+format+"\n", args...)
 }
 
@@ -137,6 +151,7 @@ func (e *env) relayOptions() relay.Options {
 		Log:          e.log,
 		Datagram:     c.UDP,
 		MaxDatagram:  c.maxDatagram(),
+		Conns:        e.conns,
 	}
 }
 

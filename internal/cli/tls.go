@@ -294,6 +294,7 @@ func (h *handshaker) handshake(conn net.Conn, join func(net.Conn) bool) {
 }
 
 func (h *handshaker) deny(conn net.Conn) {
+	h.e.conns.CountDenied()
 	h.e.verbosef("New connection denied: connection limit reached (%d)", h.e.cfg.MaxConns)
 	conn.Close()
 }

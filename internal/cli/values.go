@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"net"
 	"strconv"
 
 	"gnc/internal/acl"
@@ -197,3 +198,43 @@ func (v execValue) Set(s string) error {
 }
 func (v execValue) String() string { return "" }
 func (v execValue) Type() string   { return "command" }
+
+// statusValue is --status ADDR: PORT (bound on 127.0.0.1), HOST:PORT or
+// [IPv6]:PORT, kept as host:port.
+type statusValue struct{ dst *string }
+
+func (v statusValue) Set(s string) error {
+	bad := usageErrorf("Invalid --status address %q (PORT, HOST:PORT or [IPv6]:PORT). QUITTING.", s)
+	host, port := "127.0.0.1", s
+	if !isDigits(s) {
+		h, p, err := net.SplitHostPort(s)
+		if err != nil || h == "" {
+			return bad
+		}
+		host, port = h, p
+	}
+	if n, err := strconv.Atoi(port); err != nil || !isDigits(port) || n > 65535 {
+		return bad
+	}
+	*v.dst = net.JoinHostPort(host, port)
+	return nil
+}
+func (v statusValue) String() string { return "" }
+func (v statusValue) Type() string   { return "addr" }
+
+// progressValue is --progress[=auto|always|never].
+type progressValue struct{ dst *string }
+
+func (v progressValue) Set(s string) error {
+	switch s {
+	case "auto", "always":
+		*v.dst = s
+	case "never":
+		*v.dst = ""
+	default:
+		return usageErrorf("Invalid --progress value %q (auto, always or never). QUITTING.", s)
+	}
+	return nil
+}
+func (v progressValue) String() string { return "" }
+func (v progressValue) Type() string   { return "mode" }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"gnc/internal/conntrack"
 )
 
 // Member is one client of a listen -k server as the hub writes to it: a
@@ -53,7 +55,8 @@ var memberBuffers = sync.Pool{New: func() any {
 }}
 
 type memberState struct {
-	idle *idleWatch
+	idle  *idleWatch
+	track *conntrack.Conn // nil without a connection table
 }
 
 // NewHub returns a hub writing to stdout with the session options o (Delay,
@@ -87,6 +90,9 @@ func (h *Hub) Join(m Member, max int) bool {
 	if h.o.IdleTimeout > 0 {
 		st.idle = newIdleWatch(h.o.IdleTimeout)
 	}
+	if ep, ok := m.(conntrack.Endpoint); ok {
+		st.track = h.o.Conns.TrackConn(ep)
+	}
 	h.members[m] = st
 	if h.joined != nil {
 		close(h.joined)
@@ -98,10 +104,11 @@ func (h *Hub) Join(m Member, max int) bool {
 // Leave removes m and closes it.
 func (h *Hub) Leave(m Member) {
 	h.mu.Lock()
-	_, ok := h.members[m]
+	st, ok := h.members[m]
 	delete(h.members, m)
 	h.mu.Unlock()
 	if ok {
+		st.track.Close()
 		m.Close()
 	}
 }
@@ -152,6 +159,7 @@ func (h *Hub) serveConn(c net.Conn) {
 		n, err := c.Read(buf)
 		if n > 0 {
 			st.idle.touch()
+			st.track.AddIn(int64(n))
 			chunk := buf[:n]
 			h.o.Log.Record(chunk)
 			if telnet != nil {
@@ -173,7 +181,19 @@ func (h *Hub) serveConn(c net.Conn) {
 }
 
 // Output writes one member's chunk to stdout (and the session log), whole.
-func (h *Hub) Output(chunk []byte) {
+func (h *Hub) Output(chunk []byte) { h.OutputFrom(nil, chunk) }
+
+// OutputFrom is Output for a chunk that member m sent (a UDP peer), which
+// counts it as m's in the connection table.
+func (h *Hub) OutputFrom(m Member, chunk []byte) {
+	if m != nil && h.o.Conns != nil {
+		h.mu.Lock()
+		st := h.members[m]
+		h.mu.Unlock()
+		if st != nil {
+			st.track.AddIn(int64(len(chunk)))
+		}
+	}
 	if h.o.SendOnly {
 		return // --send-only: what members send is never relayed
 	}
@@ -271,18 +291,22 @@ func (h *Hub) broadcast(ctx context.Context, chunk []byte) error {
 	for {
 		h.mu.Lock()
 		members := make([]Member, 0, len(h.members))
-		for m := range h.members {
+		states := make([]*memberState, 0, len(h.members))
+		for m, st := range h.members {
 			members = append(members, m)
+			states = append(states, st)
 		}
 		h.mu.Unlock()
 		if len(members) > 0 {
 			h.o.Log.Record(chunk)
-			for _, m := range members {
-				if _, err := m.Write(chunk); err != nil {
+			for i, m := range members {
+				n, err := m.Write(chunk)
+				states[i].track.AddOut(int64(n))
+				if err != nil {
 					h.Leave(m)
 					continue
 				}
-				h.Touch(m)
+				states[i].idle.touch()
 			}
 			return nil
 		}
@@ -339,7 +363,8 @@ func (h *Hub) Abort() {
 	members := h.members
 	h.members = map[Member]*memberState{}
 	h.mu.Unlock()
-	for m := range members {
+	for m, st := range members {
+		st.track.Close()
 		m.Close()
 	}
 }

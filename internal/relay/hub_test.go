@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"gnc/internal/conntrack"
 )
 
 // fakeMember is a hub member that records what it is sent and how it is
@@ -585,5 +587,56 @@ func TestHubLog(t *testing.T) {
 	got, _ := os.ReadFile(raw)
 	if string(got) != "from-memberto-all" {
 		t.Errorf("-o file = %q, want %q", got, "from-memberto-all")
+	}
+}
+
+// TestHubCounts: with a connection table, each member is listed while it
+// is in the hub, with the bytes it sent and the stdin bytes it was sent,
+// and leaves the table (its bytes staying in the totals) when it goes.
+func TestHubCounts(t *testing.T) {
+	ctx := testCtx(t)
+	stdout := newSyncBuffer()
+	reg := conntrack.New()
+	hub := NewHub(stdout, Options{Conns: reg}, nil)
+	defer hub.Close()
+	clients := hubMembers(t, hub, 2)
+	clients[0].Write([]byte("12345"))
+	stdout.waitFor(ctx, t, "member 0's bytes", func(b []byte) bool { return len(b) == 5 })
+	clients[1].Write([]byte("678"))
+	stdout.waitFor(ctx, t, "member 1's bytes", func(b []byte) bool { return len(b) == 8 })
+	done := startRunStdin(ctx, hub, strings.NewReader("hello\n"))
+	for _, c := range clients {
+		buf := make([]byte, 6)
+		if _, err := io.ReadFull(c, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := waitErr(ctx, t, done); err != nil {
+		t.Fatal(err)
+	}
+	rows, tot := reg.Snapshot()
+	if len(rows) != 2 || tot.Active != 2 || tot.BytesIn != 8 || tot.BytesOut != 12 {
+		t.Fatalf("rows %+v, totals %+v", rows, tot)
+	}
+	byRemote := map[string]conntrack.Row{}
+	for _, r := range rows {
+		byRemote[r.Remote] = r
+	}
+	for i, want := range []int64{5, 3} {
+		r := byRemote[clients[i].LocalAddr().String()]
+		if r.BytesIn != want || r.BytesOut != 6 {
+			t.Errorf("member %d row = %+v, want %d in, 6 out", i, r, want)
+		}
+	}
+	clients[0].Close()
+	for {
+		_, tot = reg.Snapshot()
+		if tot.Active == 1 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Millisecond) // the member's reader sees the EOF; bounded by ctx
+	}
+	if tot.Active != 1 || tot.BytesIn != 8 || tot.BytesOut != 12 {
+		t.Errorf("after a member left: totals %+v", tot)
 	}
 }

@@ -1,6 +1,10 @@
 package relay
 
-import "time"
+import (
+	"time"
+
+	"gnc/internal/conntrack"
+)
 
 // Options are the per-session choices of the command line. The zero value
 // relays both ways with no transformation and half-closes at stdin EOF; as
@@ -37,6 +41,16 @@ type Options struct {
 	// MaxDatagram caps each datagram read from stdin; 0 is MaxDatagramSend.
 	// DTLS sets it to the largest record, 16 KiB.
 	MaxDatagram int
+
+	// Conns, when not nil, lists each connection (and -k member) in gnc's
+	// connection table while it lasts, with live byte counts. The counts
+	// come from the copies' own results, so they cost no wrapper and keep
+	// the zero-copy paths.
+	Conns *conntrack.Registry
+	// Track, if not nil, is the session's entry in the table, made by the
+	// caller (which may have counted bytes it relayed before Run); Run
+	// counts into it instead of making one in Conns, and closes it.
+	Track *conntrack.Conn
 }
 
 // datagramSize is the stdin read size in datagram mode.

@@ -32,12 +32,13 @@ func wrapped(c net.Conn) bool {
 	return true
 }
 
-// copyPooled copies src to dst with a pooled buffer until src's EOF and
+// copyPooled copies src to dst with a pooled buffer until src's EOF, adds
+// each write to counted (the connection table's count), and
 // tells a read error from a write error: for a TLS connection those are
 // alerts and record errors that no errno classifies. Calling Read and
 // Write directly keeps io.Copy's ReaderFrom/WriterTo paths, which would
 // allocate a buffer of their own, out of the way.
-func copyPooled(dst io.Writer, src io.Reader) (n int64, readErr, writeErr error) {
+func copyPooled(dst io.Writer, src io.Reader, counted func(int64)) (n int64, readErr, writeErr error) {
 	bp := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(bp)
 	buf := *bp
@@ -46,6 +47,7 @@ func copyPooled(dst io.Writer, src io.Reader) (n int64, readErr, writeErr error)
 		if nr > 0 {
 			nw, werr := dst.Write(buf[:nr])
 			n += int64(nw)
+			counted(int64(nw))
 			if werr != nil {
 				return n, nil, werr
 			}

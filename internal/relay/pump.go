@@ -18,6 +18,9 @@ type pump struct {
 	idle      *idleWatch
 	delay     time.Duration
 	done      <-chan struct{} // cuts a delay short when the session ends
+	// onRead and onWrite, if not nil, are told of the bytes of each read
+	// and each write (the connection table's counters).
+	onRead, onWrite func(int64)
 }
 
 func (p *pump) run() (written int64, readErr, writeErr error) {
@@ -26,6 +29,9 @@ func (p *pump) run() (written int64, readErr, writeErr error) {
 		n, err := p.reader.Read(buf)
 		if n > 0 {
 			p.idle.touch()
+			if p.onRead != nil {
+				p.onRead(int64(n))
+			}
 			chunk := buf[:n]
 			if p.logRaw {
 				p.log.Record(chunk)
@@ -39,6 +45,9 @@ func (p *pump) run() (written int64, readErr, writeErr error) {
 			if len(chunk) > 0 {
 				m, werr := p.dst.Write(chunk)
 				written += int64(m)
+				if p.onWrite != nil {
+					p.onWrite(int64(m))
+				}
 				if werr != nil {
 					return written, nil, werr
 				}

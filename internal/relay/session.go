@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"gnc/internal/conntrack"
 )
 
 // Stats counts a session's payload bytes.
@@ -44,6 +46,11 @@ type copyResult struct {
 // ctx is cancelled, a write to a stdout that is not being read.
 func Run(ctx context.Context, conn net.Conn, stdin io.Reader, stdout io.Writer, o Options) (Stats, error) {
 	s := &session{conn: conn, stdin: stdin, stdout: stdout, o: o, done: make(chan struct{})}
+	s.track = o.Track
+	if s.track == nil {
+		s.track = o.Conns.TrackConn(conn)
+	}
+	defer s.track.Close()
 	if o.IdleTimeout > 0 {
 		s.idle = newIdleWatch(o.IdleTimeout)
 	}
@@ -69,6 +76,7 @@ type session struct {
 	o      Options
 	idle   *idleWatch
 	done   chan struct{}
+	track  *conntrack.Conn // nil: not in a connection table
 	// sentFIN is set before the upstream copier half-closes.
 	sentFIN atomic.Bool
 }
@@ -214,12 +222,15 @@ func (s *session) upstream(out chan<- copyResult) {
 		if s.o.CRLF {
 			p.transform = new(crlfConverter).convert
 		}
+		if s.track != nil {
+			p.onWrite = s.track.AddOut
+		}
 		r.n, r.readErr, r.writeErr = p.run()
 	} else if wrapped(s.conn) {
-		r.n, r.readErr, r.writeErr = copyPooled(s.conn, s.stdin)
+		r.n, r.readErr, r.writeErr = copyPooled(s.conn, s.stdin, s.track.AddOut)
 	} else {
 		var err error
-		r.n, err = copyStdin(s.conn, s.stdin)
+		r.n, err = copyStdin(s.conn, s.stdin, s.track)
 		r.readErr, r.writeErr = splitCopyError(err)
 	}
 	if r.writeErr == nil && !s.o.NoShutdown && !s.o.Datagram {
@@ -243,14 +254,17 @@ func (s *session) downstream(out chan<- copyResult) {
 		if s.o.Telnet {
 			p.transform = telnetTransform(s.conn)
 		}
+		if s.track != nil {
+			p.onRead = s.track.AddIn
+		}
 		// Reading the connection is the "read" side here: its errors are
 		// the peer's; stdout's are ours.
 		r.n, r.readErr, r.writeErr = p.run()
 	} else if wrapped(s.conn) {
-		r.n, r.readErr, r.writeErr = copyPooled(s.stdout, s.conn)
+		r.n, r.readErr, r.writeErr = copyPooled(s.stdout, s.conn, s.track.AddIn)
 	} else {
 		var err error
-		r.n, err = copyToStdout(s.stdout, s.conn)
+		r.n, err = copyToStdout(s.stdout, s.conn, s.track)
 		r.writeErr, r.readErr = splitDownstreamError(err)
 	}
 	if isClosedByUs(r.readErr) {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"gnc/internal/conntrack"
 )
 
 // spliceChunk is how much one splice(2) call may move.
@@ -18,15 +20,16 @@ const spliceChunk = 1 << 20
 // pipe it moves the bytes with splice(2), pipe to socket, with no copy
 // through user space (Go's io.Copy splices only from sockets and sendfiles
 // only from regular files). Otherwise it is io.Copy, which already takes
-// sendfile for a regular file.
-func copyStdin(conn net.Conn, stdin io.Reader) (int64, error) {
+// sendfile for a regular file. t, if not nil, counts the bytes sent as
+// they go (see countedCopy).
+func copyStdin(conn net.Conn, stdin io.Reader, t *conntrack.Conn) (int64, error) {
 	f, ok := stdin.(*os.File)
 	dst, isConn := conn.(syscall.Conn)
 	if !ok || !isConn || !isStreamSocket(conn) || !isPipe(f) || f.SetReadDeadline(time.Time{}) != nil {
-		return io.Copy(conn, stdin)
+		return countedCopy(conn, stdin, t, false)
 	}
 	growPipe(f)
-	return spliceFromPipe(dst, f)
+	return spliceFromPipe(dst, f, t.AddOut)
 }
 
 // pipeSize is the capacity gnc asks for on its stdin and stdout pipes: the
@@ -55,7 +58,7 @@ func rawConns(src, dst syscall.Conn) (syscall.RawConn, syscall.RawConn, error) {
 	return srcRaw, dstRaw, err
 }
 
-func spliceFromPipe(dst syscall.Conn, src *os.File) (int64, error) {
+func spliceFromPipe(dst syscall.Conn, src *os.File, count func(int64)) (int64, error) {
 	srcRaw, dstRaw, err := rawConns(src, dst)
 	if err != nil {
 		return 0, err
@@ -74,6 +77,7 @@ func spliceFromPipe(dst syscall.Conn, src *os.File) (int64, error) {
 				switch {
 				case n > 0:
 					total += n
+					count(n)
 				case err == syscall.EINTR:
 				case n == 0 && err == nil:
 					eof = true
@@ -131,15 +135,16 @@ func pipeIsEmpty(fd uintptr) bool {
 // (not in the poller: gnc never changes its mode, which it may share with
 // other processes) it splices socket to pipe in one step (Go's own path
 // splices through an intermediate pipe, two calls per chunk); otherwise it
-// is io.Copy, which splices to a file or /dev/null.
-func copyToStdout(stdout io.Writer, conn net.Conn) (int64, error) {
+// is io.Copy, which splices to a file or /dev/null. t, if not nil, counts
+// the bytes received as they go (see countedCopy).
+func copyToStdout(stdout io.Writer, conn net.Conn, t *conntrack.Conn) (int64, error) {
 	f, ok := stdout.(*os.File)
 	src, isConn := conn.(syscall.Conn)
 	if !ok || !isConn || !isPipe(f) || !isStreamSocket(conn) {
-		return io.Copy(stdout, conn)
+		return countedCopy(stdout, conn, t, true)
 	}
 	growPipe(f)
-	return spliceToPipe(f, src)
+	return spliceToPipe(f, src, t.AddIn)
 }
 
 func isStreamSocket(c net.Conn) bool {
@@ -152,7 +157,7 @@ func isStreamSocket(c net.Conn) bool {
 	return false
 }
 
-func spliceToPipe(dst *os.File, src syscall.Conn) (int64, error) {
+func spliceToPipe(dst *os.File, src syscall.Conn, count func(int64)) (int64, error) {
 	srcRaw, dstRaw, err := rawConns(src, dst)
 	if err != nil {
 		return 0, err
@@ -170,6 +175,7 @@ func spliceToPipe(dst *os.File, src syscall.Conn) (int64, error) {
 					switch {
 					case n > 0:
 						total += n
+						count(n)
 					case err == syscall.EINTR:
 					case n == 0 && err == nil:
 						eof = true

@@ -172,7 +172,7 @@ func TestCopyStdinSplice(t *testing.T) {
 			const total = 8 << 20
 			fed := feedPipe(stdinW, 9, total, 200<<10, nil)
 			got := drainConn(peer, 64<<10, nil)
-			n, err := copyStdin(ours, stdin)
+			n, err := copyStdin(ours, stdin, nil)
 			if err != nil || n != total {
 				t.Fatalf("copyStdin = %d, %v; want %d, nil", n, err, total)
 			}

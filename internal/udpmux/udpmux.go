@@ -29,6 +29,10 @@ func (p *peer) Write(b []byte) (int, error) {
 	return p.pc.WriteTo(b, p.addr)
 }
 
+// LocalAddr and RemoteAddr name the peer in gnc's connection table.
+func (p *peer) LocalAddr() net.Addr  { return p.pc.LocalAddr() }
+func (p *peer) RemoteAddr() net.Addr { return p.addr }
+
 func (p *peer) touch() { p.last.Store(time.Now().UnixNano()) }
 
 func (p *peer) idleFor() time.Duration { return time.Since(time.Unix(0, p.last.Load())) }
@@ -111,7 +115,7 @@ func Serve(ctx context.Context, pc net.PacketConn, hub *relay.Hub, o Options) er
 			}
 		}
 		p.touch()
-		hub.Output(buf[:n])
+		hub.OutputFrom(p, buf[:n])
 	}
 }
 

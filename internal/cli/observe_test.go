@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTableRequests: a value on the channel main passes in the context
+// makes Run print the table, and Run goes on; the table names the client.
+func TestTableRequests(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inR.Close()
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errR.Close()
+	sigs := make(chan os.Signal, 1)
+	ctx, cancel := context.WithTimeout(WithTableRequests(context.Background(), sigs), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"127.0.0.1", strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)}, inR, io.Discard, errW)
+		errW.Close()
+	}()
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(inW, "abc")
+	buf := make([]byte, 3)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		t.Fatal(err)
+	}
+	sigs <- os.Interrupt // any value asks for the table
+	lines := bufio.NewScanner(errR)
+	var got []string
+	for len(got) < 3 && lines.Scan() {
+		got = append(got, lines.Text())
+	}
+	if len(got) != 3 || got[0] != "gnc: 1 connection, 0 listening; 0 accepted, 0 denied; 0 bytes in, 3 bytes out" ||
+		!strings.HasPrefix(got[1], "Proto") || !strings.Contains(got[2], c.LocalAddr().String()) || !strings.Contains(got[2], c.RemoteAddr().String()) {
+		t.Errorf("table = %q", got)
+	}
+	inW.Close()
+	c.Close()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}
+
+func TestSizeToSend(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("0123456789")
+	f.Seek(4, io.SeekStart)
+	r, w, _ := os.Pipe()
+	defer r.Close()
+	defer w.Close()
+	for _, tc := range []struct {
+		name string
+		in   io.Reader
+		want int64
+	}{
+		{"file, part read", f, 6},
+		{"pipe", r, 0},
+		{"not a file", strings.NewReader("x"), 0},
+	} {
+		if got := sizeToSend(tc.in); got != tc.want {
+			t.Errorf("%s: sizeToSend = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestShowProgress(t *testing.T) {
+	r, w, _ := os.Pipe()
+	defer r.Close()
+	defer w.Close()
+	for _, tc := range []struct {
+		mode string
+		want bool
+	}{{"", false}, {"auto", false}, {"always", true}} {
+		e := &env{cfg: Config{Progress: tc.mode}, stderr: w}
+		if got := e.showProgress(); got != tc.want {
+			t.Errorf("--progress=%q with a pipe on stderr: showProgress = %v, want %v", tc.mode, got, tc.want)
+		}
+	}
+	if isTerminal(w) || isTerminal(io.Discard) {
+		t.Error("a pipe or io.Discard taken for a terminal")
+	}
+}
