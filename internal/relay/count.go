@@ -2,6 +2,7 @@ package relay
 
 import (
 	"io"
+	"net"
 
 	"gnc/internal/conntrack"
 )
@@ -28,25 +29,46 @@ func countedCopy(dst io.Writer, src io.Reader, t *conntrack.Conn, in bool) (int6
 	if t == nil {
 		return io.Copy(dst, src)
 	}
+	if w, ok := src.(handsOver); ok {
+		// A wrapper that passes its copy on to the socket it holds (a
+		// proxied connection's early bytes first): a piece of it would
+		// not reach its WriteTo, so the copy runs whole and is counted
+		// at its end.
+		n, err := w.WriteTo(dst)
+		countDir(t, n, in)
+		return n, err
+	}
 	if done, ok := t.KernelCount(in); ok {
 		n, err := io.Copy(dst, src)
 		done(n)
 		return n, err
 	}
-	add := t.AddOut
-	if in {
-		add = t.AddIn
-	}
 	var total int64
 	for {
 		n, err := io.CopyN(dst, src, countChunk)
 		total += n
-		add(n)
+		countDir(t, n, in)
 		if err == io.EOF {
 			return total, nil
 		}
 		if err != nil {
 			return total, err
 		}
+	}
+}
+
+// handsOver is a connection wrapper without a descriptor of its own whose
+// WriteTo hands the copy on to the socket inside it.
+type handsOver interface {
+	io.WriterTo
+	NetConn() net.Conn
+}
+
+// countDir adds n to t's count of one direction (in: from the peer).
+func countDir(t *conntrack.Conn, n int64, in bool) {
+	if in {
+		t.AddIn(n)
+	} else {
+		t.AddOut(n)
 	}
 }
