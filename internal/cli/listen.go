@@ -306,17 +306,26 @@ func (e *env) serveOneUDPPeer(ctx context.Context, pcs []net.PacketConn) error {
 	e.untrackListeners()
 	e.conns.CountAccepted()
 	e.announceClient(winner.from)
-	e.log.Record(winner.data)
-	e.stdout.Write(winner.data)
 	conn, ok := winner.pc.(net.Conn)
 	if !ok || transport.ConnectPacket(winner.pc, winner.from) != nil {
 		winner.pc.Close()
 		return fmt.Errorf("cannot reply to %v", winner.from)
 	}
+	// What others sent before the connect is still queued: only the
+	// peer's datagrams go on.
+	queued, err := transport.TakeQueued(winner.pc, winner.from, relay.DatagramBuffer)
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		winner.pc.Close()
+		return fmt.Errorf("reading from %v: %s", winner.from, transport.Describe(err))
+	}
 	o := e.relayOptions()
 	o.Track = e.conns.TrackSocket(conn, conn.LocalAddr(), winner.from)
-	o.Track.AddIn(int64(len(winner.data)))
-	_, err := relay.Run(ctx, conn, e.stdin, e.stdout, o)
+	for _, d := range append([][]byte{winner.data}, queued...) {
+		e.log.Record(d)
+		e.stdout.Write(d)
+		o.Track.AddIn(int64(len(d)))
+	}
+	_, err = relay.Run(ctx, conn, e.stdin, e.stdout, o)
 	return listenSessionError(ignoreCancel(err))
 }
 

@@ -15,3 +15,8 @@ func PeekFrom(pc net.PacketConn) (net.Addr, error) { return nil, errors.ErrUnsup
 func RebindPacket(ctx context.Context, local net.Addr) (net.PacketConn, error) {
 	return nil, errors.ErrUnsupported
 }
+
+// TakeQueued is not supported here.
+func TakeQueued(pc net.PacketConn, peer net.Addr, size int) ([][]byte, error) {
+	return nil, errors.ErrUnsupported
+}

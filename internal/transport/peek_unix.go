@@ -46,6 +46,43 @@ func PeekFrom(pc net.PacketConn) (net.Addr, error) {
 	}
 }
 
+// TakeQueued reads every datagram already queued on pc without waiting and
+// returns, in order, those that peer sent; the others are dropped. A UDP
+// socket connected to peer filters only what arrives after the connect:
+// a datagram another sender got in before it is still queued, and would
+// otherwise reach peer's session.
+func TakeQueued(pc net.PacketConn, peer net.Addr, size int) ([][]byte, error) {
+	sc, ok := pc.(syscall.Conn)
+	if !ok {
+		return nil, errors.ErrUnsupported
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, size)
+	var kept [][]byte
+	var rerr error
+	err = raw.Read(func(fd uintptr) bool {
+		for {
+			n, from, err := syscall.Recvfrom(int(fd), buf, syscall.MSG_DONTWAIT)
+			switch {
+			case errors.Is(err, syscall.EAGAIN):
+				return true
+			case errors.Is(err, syscall.EINTR), errors.Is(err, syscall.ECONNREFUSED):
+				continue
+			case err != nil:
+				rerr = err
+				return true
+			}
+			if a := sockaddrToAddr(from); a != nil && a.String() == peer.String() {
+				kept = append(kept, append([]byte(nil), buf[:n]...))
+			}
+		}
+	})
+	return kept, errors.Join(err, rerr)
+}
+
 func sockaddrToAddr(sa syscall.Sockaddr) net.Addr {
 	switch sa := sa.(type) {
 	case *syscall.SockaddrInet4:
