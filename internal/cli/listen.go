@@ -24,6 +24,9 @@ func (e *env) listen(ctx context.Context) error {
 	if c.Broker {
 		return e.serveBroker(ctx)
 	}
+	if c.ProxyType != "" {
+		return e.serveProxy(ctx)
+	}
 	if !c.KeepOpen && c.MaxConns != DefaultConfig().MaxConns {
 		e.printf("Warning: Maximum connections ignored, since it does not take effect without -k or --broker.")
 	}

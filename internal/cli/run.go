@@ -49,8 +49,6 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return nil
 	}
 	switch {
-	case cfg.Listen && cfg.ProxyType != "":
-		return usageErrorf("the %s proxy server (-l --proxy-type) is not yet supported by this version of gnc.", cfg.ProxyType)
 	case cfg.ProxyAddr != "":
 		return usageErrorf("--proxy is not yet supported by this version of gnc.")
 	}

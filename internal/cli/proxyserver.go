@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"context"
+
+	"gnc/internal/proxyserver"
+	"gnc/internal/transport"
+)
+
+// serveProxy runs -l --proxy-type http|socks5: always multi-client, up to
+// -m clients at once, each tunnel closed after -i of silence. stdin and
+// stdout are not used.
+func (e *env) serveProxy(ctx context.Context) error {
+	lns, err := transport.Listen(ctx, e.listenOptions())
+	if err != nil {
+		return listenError(err)
+	}
+	for _, ln := range lns {
+		e.announceListener(ln.Addr())
+	}
+	err = proxyserver.Serve(ctx, lns, e.proxyServerOptions())
+	return ignoreCancel(err)
+}
+
+// proxyServerOptions are the proxy server's options from the Config. The
+// hooks Allow (--allow/--deny) and WrapConn (--ssl) are where those
+// features plug in.
+func (e *env) proxyServerOptions() proxyserver.Options {
+	c := e.cfg
+	o := proxyserver.Options{
+		Type:           c.ProxyType,
+		Auth:           c.ProxyAuth,
+		MaxConns:       c.MaxConns,
+		IdleTimeout:    c.IdleTimeout,
+		ConnectTimeout: c.ConnectTimeout,
+		Logf:           e.verbosef,
+	}
+	if c.Verbose >= 2 {
+		o.Debugf = e.debugf
+	}
+	return o
+}
