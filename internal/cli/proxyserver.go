@@ -35,6 +35,9 @@ func (e *env) proxyServerOptions() proxyserver.Options {
 		ConnectTimeout: c.ConnectTimeout,
 		Logf:           e.verbosef,
 	}
+	if c.MaxConns == 0 {
+		o.MaxConns = -1 // -m 0: nobody is served, as with -k
+	}
 	if c.Verbose >= 2 {
 		o.Debugf = e.debugf
 	}

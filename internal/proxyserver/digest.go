@@ -47,6 +47,10 @@ type authenticator struct {
 
 	mu   sync.Mutex
 	used map[string]nonceUse
+	// order holds the used nonces in the order they were first used,
+	// which is the order they expire in, so expired ones are dropped
+	// from its front.
+	order []string
 }
 
 type nonceUse struct {
@@ -171,17 +175,15 @@ func (a *authenticator) useNonce(nonce string, nc uint64) bool {
 		return false
 	}
 	if !seen {
-		if len(a.used) >= maxNonces/2 {
-			for k, v := range a.used {
-				if now.After(v.expires) {
-					delete(a.used, k)
-				}
-			}
+		for len(a.order) > 0 && now.After(a.used[a.order[0]].expires) {
+			delete(a.used, a.order[0])
+			a.order = a.order[1:]
 		}
 		if len(a.used) >= maxNonces {
 			return false
 		}
 		u.expires = now.Add(nonceLifetime + time.Minute)
+		a.order = append(a.order, nonce)
 	}
 	u.nc = nc
 	a.used[nonce] = u

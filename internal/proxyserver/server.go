@@ -27,8 +27,8 @@ type Options struct {
 	// without a colon is a user with an empty password); "" requires none.
 	Auth string
 	// MaxConns caps the clients served at once; a client over the cap is
-	// accepted and closed, as ncat's -m. Negative means no cap; 0 refuses
-	// every client.
+	// accepted and closed, as ncat's -m. 0 means no cap; a negative value
+	// refuses every client (what -m 0 asks for).
 	MaxConns int
 	// IdleTimeout closes a client's tunnel after this long with no data in
 	// either direction (-i); 0 means never. With it set, tunnels copy in
@@ -83,8 +83,8 @@ func Serve(ctx context.Context, lns []net.Listener, o Options) error {
 	if o.Auth != "" {
 		s.auth = newAuthenticator(o.Auth)
 	}
-	if o.MaxConns >= 0 {
-		s.slots = make(chan struct{}, o.MaxConns)
+	if o.MaxConns != 0 {
+		s.slots = make(chan struct{}, max(o.MaxConns, 0))
 	}
 	for _, ln := range lns {
 		if a, ok := ln.Addr().(*net.TCPAddr); ok {
@@ -123,7 +123,7 @@ func (s *server) admit(ctx context.Context) func(net.Conn) {
 			select {
 			case s.slots <- struct{}{}:
 			default:
-				s.logf("New connection denied: connection limit reached (%d)", s.o.MaxConns)
+				s.logf("New connection denied: connection limit reached (%d)", max(s.o.MaxConns, 0))
 				c.Close()
 				return
 			}
