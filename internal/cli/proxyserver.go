@@ -33,7 +33,10 @@ func (e *env) proxyServerOptions() proxyserver.Options {
 		MaxConns:       c.MaxConns,
 		IdleTimeout:    c.IdleTimeout,
 		ConnectTimeout: c.ConnectTimeout,
-		Logf:           e.verbosef,
+		// -w (default 10 s) also bounds how long a client may take to
+		// send its request: a silent or slow client is dropped then.
+		HandshakeTimeout: c.ConnectTimeout,
+		Logf:             e.verbosef,
 	}
 	if c.MaxConns == 0 {
 		o.MaxConns = -1 // -m 0: nobody is served, as with -k

@@ -277,7 +277,9 @@ func TestHTTPAuth(t *testing.T) {
 	target := echoServer(t)
 	addr, _ := startServer(t, Options{Type: "http", Auth: "u:p"})
 	connect := "CONNECT " + target + " HTTP/1.1\r\n"
-	basic := func(s string) string { return "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(s)) + "\r\n" }
+	basic := func(s string) string {
+		return "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(s)) + "\r\n"
+	}
 
 	t.Run("missing", func(t *testing.T) {
 		got := roundTrip(t, addr, connect+"\r\n")
