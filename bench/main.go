@@ -64,11 +64,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		for _, c := range bulkCases {
 			fmt.Fprintf(stderr, "%s ", c.id)
 		}
-		fmt.Fprintf(stderr, "%s %s %s ", kernelCase.id, connCases[0].id, connCases[1].id)
+		fmt.Fprintf(stderr, "%s %s %s %s %s ", kernelCase.id, connCases[0].id, connCases[1].id, proxyCases[0].id, proxyCases[1].id)
 		for _, c := range fanoutCases {
 			fmt.Fprintf(stderr, "%s ", c.id)
 		}
-		fmt.Fprintf(stderr, "stall scale\ntools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker)\n\n")
+		fmt.Fprintf(stderr, "stall scale\ntools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker and proxy)\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -170,10 +170,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	conn := b.connRate(ctx)
+	proxy := b.proxyRate(ctx)
 	broker := b.brokerTables(ctx)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b.report(ctx, stdout, append([]*table{tput, cpu, conn}, broker...), kernel)
+	b.report(ctx, stdout, append([]*table{tput, cpu, conn, proxy}, broker...), kernel)
 	return nil
 }

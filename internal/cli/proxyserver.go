@@ -41,6 +41,9 @@ func (e *env) proxyServerOptions() proxyserver.Options {
 	if c.MaxConns == 0 {
 		o.MaxConns = -1 // -m 0: nobody is served, as with -k
 	}
+	if c.Verbose >= 1 { // nil without -v: the server then skips formatting
+		o.Logf = e.verbosef
+	}
 	if c.Verbose >= 2 {
 		o.Debugf = e.debugf
 	}

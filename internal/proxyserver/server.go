@@ -112,8 +112,10 @@ func Serve(ctx context.Context, lns []net.Listener, o Options) error {
 // and starts the client's goroutine, which owns c from then on.
 func (s *server) admit(ctx context.Context) func(net.Conn) {
 	return func(c net.Conn) {
-		s.logf("Connection from %s.", transport.FormatIP(c.RemoteAddr()))
-		s.logf("Connection from %s.", transport.FormatAddr(c.RemoteAddr()))
+		if s.o.Logf != nil {
+			s.logf("Connection from %s.", transport.FormatIP(c.RemoteAddr()))
+			s.logf("Connection from %s.", transport.FormatAddr(c.RemoteAddr()))
+		}
 		if s.o.Allow != nil && !s.o.Allow(c.RemoteAddr()) {
 			s.logf("New connection denied: not allowed")
 			c.Close()
