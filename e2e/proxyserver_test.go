@@ -4,17 +4,22 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -364,4 +369,48 @@ func TestProxyServerOptions(t *testing.T) {
 	p := gnc(t, "-l", "--proxy-type", "http", "-o", "/dev/null", v4, "0")
 	p.expectExit(2)
 	p.waitStderr("gnc: Invalid option combination: -l --proxy-type and -o (the proxy server does not use stdin or stdout). QUITTING.\n")
+}
+
+// TestZeroCopyProxyTunnel: without -i, a CONNECT tunnel is spliced by the
+// kernel, and every byte arrives.
+func TestZeroCopyProxyTunnel(t *testing.T) {
+	t.Parallel()
+	sink := testnet.Listen(t, "tcp", testnet.Addr(v4, 0))
+	port := testnet.FreePort(t, "tcp", v4)
+	p, log := straceGnc(t, procOpts{}, "-l", "--proxy-type", "http", v4, itoa(port))
+	waitListening(t, "tcp", port, "")
+	c := dial(t, "tcp", testnet.Addr(v4, port))
+	write(t, c, "CONNECT "+sink.Addr().String()+" HTTP/1.1\r\n\r\n")
+	readUntil(t, c, "HTTP/1.0 200 OK\r\n\r\n")
+	target := accept(t, sink)
+	src := testnet.NewStream(2, zeroCopySize)
+	sent := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(c, src)
+		c.(*net.TCPConn).CloseWrite()
+		sent <- err
+	}()
+	target.SetReadDeadline(time.Now().Add(testTimeout))
+	h := sha256.New()
+	n, err := io.Copy(h, target)
+	if err := <-sent; err != nil {
+		t.Fatalf("sending: %v", err)
+	}
+	if err != nil || n != zeroCopySize || !bytes.Equal(h.Sum(nil), src.Sum()) {
+		t.Fatalf("target read %d bytes, %v (or other bytes); want the %d sent", n, err, zeroCopySize)
+	}
+	target.Close()
+	expectEOF(t, c, "")
+	// SIGTERM to gnc itself (strace's child): gnc exits 0 at once, and
+	// strace, which logs as it goes, then exits too.
+	kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%[1]d/children", p.pid()))
+	if err != nil || len(strings.Fields(string(kids))) != 1 {
+		t.Fatalf("gnc under strace: children %q, %v", kids, err)
+	}
+	gncPid, _ := strconv.Atoi(strings.Fields(string(kids))[0])
+	syscall.Kill(gncPid, syscall.SIGTERM)
+	p.wait()
+	if calls := zeroCopyCalls(t, log); len(calls) == 0 {
+		t.Errorf("no successful splice through the tunnel; strace log:\n%s", readFile(t, log))
+	}
 }
