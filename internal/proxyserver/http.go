@@ -227,9 +227,14 @@ func (s *server) reply(c net.Conn, code int, lines []string) {
 		b.WriteString("\r\n")
 	}
 	b.WriteString("\r\n")
-	c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	c.SetWriteDeadline(time.Now().Add(replyTimeout))
 	io.WriteString(c, b.String())
+	c.SetWriteDeadline(time.Time{}) // a 407 may be followed by a tunnel
 }
+
+// replyTimeout bounds the write of an error reply to a client that does
+// not read.
+const replyTimeout = 5 * time.Second
 
 func fieldLines(name string, values []string) []string {
 	lines := make([]string, len(values))

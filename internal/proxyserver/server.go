@@ -144,7 +144,10 @@ func (s *server) serveClient(ctx context.Context, c net.Conn) {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	if s.o.WrapConn != nil {
+		// The handshake timeout bounds the wrapping (a TLS handshake) too.
+		c.SetDeadline(s.handshakeDeadline())
 		wrapped, err := s.o.WrapConn(ctx, c)
+		c.SetWriteDeadline(time.Time{})
 		if err != nil {
 			s.debugf("%s: %v", transport.FormatAddr(c.RemoteAddr()), err)
 			c.Close()
