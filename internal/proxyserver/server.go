@@ -56,14 +56,14 @@ type Options struct {
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
-// Server is a running proxy server; Serve is the usual way to run one.
+// server is one running proxy server, made and run by Serve.
 type server struct {
-	o        Options
-	auth     *authenticator
-	self     []netip.AddrPort // the listeners' addresses, for loop detection
-	slots    chan struct{}    // one per client being served; nil: no cap
-	clients  sync.WaitGroup
-	handlers func(ctx context.Context, c net.Conn)
+	o       Options
+	auth    *authenticator
+	self    []netip.AddrPort // the listeners' addresses, for loop detection
+	slots   chan struct{}    // one per client being served; nil: no cap
+	clients sync.WaitGroup
+	handle  func(ctx context.Context, c net.Conn) // the protocol: serveHTTP or serveSOCKS5
 }
 
 // Serve runs a proxy server on lns until ctx ends, then closes the
@@ -74,9 +74,9 @@ func Serve(ctx context.Context, lns []net.Listener, o Options) error {
 	s := &server{o: o}
 	switch o.Type {
 	case "http":
-		s.handlers = s.serveHTTP
+		s.handle = s.serveHTTP
 	case "socks5":
-		s.handlers = s.serveSOCKS5
+		s.handle = s.serveSOCKS5
 	default:
 		return fmt.Errorf("unknown proxy type %q", o.Type)
 	}
@@ -158,7 +158,7 @@ func (s *server) serveClient(ctx context.Context, c net.Conn) {
 		defer stopWrapped()
 	}
 	defer c.Close()
-	s.handlers(ctx, c)
+	s.handle(ctx, c)
 }
 
 // handshakeDeadline is when a client's request must be complete.
