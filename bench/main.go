@@ -64,11 +64,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		for _, c := range bulkCases {
 			fmt.Fprintf(stderr, "%s ", c.id)
 		}
-		fmt.Fprintf(stderr, "%s %s %s %s ", kernelCase.id, connCases[0].id, connCases[1].id, scanCase.id)
+		fmt.Fprintf(stderr, "%s %s %s %s %s %s ", kernelCase.id, connCases[0].id, connCases[1].id, scanCase.id, proxyCases[0].id, proxyCases[1].id)
 		for _, c := range fanoutCases {
 			fmt.Fprintf(stderr, "%s ", c.id)
 		}
-		fmt.Fprintf(stderr, "stall scale tls-recv tls-send tls-handshake\ntools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker and TLS)\n\n")
+		fmt.Fprintf(stderr, "stall scale tls-recv tls-send tls-handshake\ntools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker, proxy and TLS)\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -171,11 +171,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	conn := b.connRate(ctx)
 	scan := b.scanRate(ctx)
+	proxy := b.proxyRate(ctx)
 	broker := b.brokerTables(ctx)
 	tlsTabs := b.tlsTables(ctx)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b.report(ctx, stdout, append(append([]*table{tput, cpu, conn, scan}, broker...), tlsTabs...), kernel)
+	b.report(ctx, stdout, append(append([]*table{tput, cpu, conn, scan, proxy}, broker...), tlsTabs...), kernel)
 	return nil
 }

@@ -102,3 +102,41 @@ func TestComboTLSAccess(t *testing.T) {
 		t.Errorf("the refused client cost a handshake:\n%s", p.stderr.String())
 	}
 }
+
+// TestComboProxyServerTLSAndAccess: curl speaks TLS to gnc's HTTP proxy
+// (an "https://" proxy), and a denied address is closed before any
+// handshake.
+func TestComboProxyServerTLSAndAccess(t *testing.T) {
+	t.Parallel()
+	origin := originServer(t)
+	p, proxy := startProxyServer(t, "http", "--ssl", "--deny", v4b)
+	args := []string{"-sS", "-m", "8", "--proxy-insecure", "-x", "https://" + proxy, "-w", " %{http_code}"}
+	out, errs, code := runTool(t, "", "curl", append(args, origin.URL+"/tls")...)
+	if out != "origin GET /tls  200" || code != 0 {
+		t.Errorf("curl through the TLS proxy: %q, exit %d\n%s", out, code, errs)
+	}
+	bad := dialFrom(t, "tcp", v4b, proxy)
+	expectRefusedClient(t, bad)
+	p.waitStderrCount(msgDenied, 1)
+}
+
+// TestComboProxyClientServer: gnc's proxy client through gnc's own HTTP
+// and SOCKS5 servers, with credentials, to an echo service.
+func TestComboProxyClientServer(t *testing.T) {
+	t.Parallel()
+	echo := echoListener(t)
+	_, port, _ := strings.Cut(echo.Addr().String(), ":")
+	for _, typ := range []string{"http", "socks5"} {
+		t.Run(typ, func(t *testing.T) {
+			t.Parallel()
+			_, proxy := startProxyServer(t, typ, "--proxy-auth", "alice:s3cret")
+			cli := gnc(t, "--proxy", proxy, "--proxy-type", typ, "--proxy-auth", "alice:s3cret", v4, port)
+			cli.write("round trip\n")
+			cli.waitStdout("round trip\n")
+			cli.closeStdin()
+			cli.expectExit(0)
+			wrong := gnc(t, "--proxy", proxy, "--proxy-type", typ, "--proxy-auth", "alice:nope", v4, port)
+			wrong.expectExit(1)
+		})
+	}
+}

@@ -29,6 +29,9 @@ func (e *env) listen(ctx context.Context) error {
 	if c.Broker {
 		return e.serveBroker(ctx)
 	}
+	if c.ProxyType != "" {
+		return e.serveProxy(ctx)
+	}
 	if e.prog != nil {
 		return e.listenExec(ctx)
 	}

@@ -480,6 +480,13 @@ func parseCases() []parseCase {
 		{name: "listen proxy-auth without type", args: []string{"-l", "--proxy-auth", "u:p"}, err: "--proxy-auth with -l needs --proxy-type http or socks5. QUITTING."},
 		{name: "proxy server udp", args: []string{"-l", "-u", "--proxy-type", "http"}, err: "The proxy server needs TCP: it cannot be used with -u or -U. QUITTING."},
 		{name: "proxy server broker", args: []string{"--broker", "--proxy-type", "http"}, err: "Invalid option combination: --proxy-type and --broker/--chat. QUITTING."},
+		{name: "proxy server with -o", args: []string{"-l", "--proxy-type", "http", "-o", "f"}, err: "Invalid option combination: -l --proxy-type and -o (the proxy server does not use stdin or stdout). QUITTING."},
+		{name: "proxy server with -q", args: []string{"-l", "--proxy-type", "socks5", "-q", "1"}, err: "Invalid option combination: -l --proxy-type and -q (the proxy server does not use stdin or stdout). QUITTING."},
+		{name: "proxy server with --recv-only", args: []string{"-l", "--proxy-type", "http", "--recv-only"}, err: "Invalid option combination: -l --proxy-type and --recv-only (the proxy server does not use stdin or stdout). QUITTING."},
+		{name: "proxy server with -k -m -i -w", args: []string{"-lk", "--proxy-type", "socks5", "-m", "5", "-i", "2", "-w", "3"}, want: func(c *Config) {
+			c.Listen, c.KeepOpen, c.Port, c.ProxyType, c.MaxConns = true, true, 1080, "socks5", 5
+			c.IdleTimeout, c.ConnectTimeout = 2*time.Second, 3*time.Second
+		}},
 
 		// ---- access control (ncat-behaviour.md §10) ----
 		{name: "--allow", args: []string{"-l", "--allow", "127.0.0.1"}, want: listenACL(func(c *Config) { c.Allow = []string{"127.0.0.1"} })},

@@ -59,6 +59,10 @@ func checkProxy(c *Config) error {
 			return usageErrorf("The proxy server needs TCP: it cannot be used with -u or -U. QUITTING.")
 		case c.ProxyType != "" && c.Broker:
 			return usageErrorf("Invalid option combination: --proxy-type and --broker/--chat. QUITTING.")
+		case c.ProxyType != "":
+			if opt := stdioOption(c); opt != "" {
+				return usageErrorf("Invalid option combination: -l --proxy-type and %s (the proxy server does not use stdin or stdout). QUITTING.", opt)
+			}
 		}
 		return nil
 	}
@@ -83,6 +87,34 @@ func checkProxy(c *Config) error {
 		return usageErrorf("Proxy connections are not supported with Unix domain sockets (-U). QUITTING.")
 	}
 	return nil
+}
+
+// stdioOption names an option given with c that acts on the stdio
+// session, which a proxy server does not have; "" when there is none.
+func stdioOption(c *Config) string {
+	switch {
+	case c.OutputFile != "":
+		return "-o"
+	case c.HexDumpFile != "":
+		return "-x"
+	case c.CRLF:
+		return "-C"
+	case c.Telnet:
+		return "-t"
+	case c.Delay != 0:
+		return "-d"
+	case c.SendOnly:
+		return "--send-only"
+	case c.RecvOnly:
+		return "--recv-only"
+	case c.NoShutdown:
+		return "--no-shutdown"
+	case c.QuitAfterEOF >= 0:
+		return "-q"
+	case c.ZeroIO:
+		return "-z"
+	}
+	return ""
 }
 
 // proxyServerPort is the listen port when none is given: the proxy

@@ -72,10 +72,6 @@ func RunWithSignals(ctx context.Context, sigs *Signals, args []string, stdin io.
 		fmt.Fprintf(stderr, "gnc %s\n", Version)
 		return nil
 	}
-	switch {
-	case cfg.Listen && cfg.ProxyType != "":
-		return usageErrorf("the %s proxy server (-l --proxy-type) is not yet supported by this version of gnc.", cfg.ProxyType)
-	}
 	e := &env{cfg: cfg, stdout: stdout, stderr: stderr, signals: sigs, conns: conntrack.New()}
 	if cfg.LuaExecInternal != "" {
 		e.stdin = stdin
