@@ -317,8 +317,9 @@ func TestExecKeepOpenReaps(t *testing.T) {
 				args = append(append(args, "-e", "/bin/cat"), mode.args...)
 			}
 			g := gnc(t, args...)
-			waitPort(t, testnet.Addr(v4, port))
-			waitNoChildren(t, g.pid())
+			// Not waitPort: its probe would start a program whose
+			// descriptors might still be open when they are counted.
+			waitListening(t, "tcp", port, "")
 			before := fdCount(t, g.pid())
 			echo := func(i int) error {
 				c, err := net.DialTimeout("tcp", testnet.Addr(v4, port), waitTimeout)
@@ -509,9 +510,12 @@ func TestExecUDP(t *testing.T) {
 			c := dial(t, "udp", testnet.Addr(v4, port))
 			clients = append(clients, c)
 			write(t, c, fmt.Sprintf("peer %d\n", i))
+			// The program's two lines may leave its pipe in one read, and
+			// so arrive as one datagram.
 			p := c.LocalAddr().(*net.UDPAddr).Port
-			readUntil(t, c, fmt.Sprintf("hello %d\n", p))
-			readUntil(t, c, fmt.Sprintf("peer %d\n", i))
+			if got, want := readUntil(t, c, fmt.Sprintf("peer %d\n", i)), fmt.Sprintf("hello %d\npeer %d\n", p, i); got != want {
+				t.Errorf("peer %d got %q, want %q", i, got, want)
+			}
 		}
 		for i, c := range clients { // each peer still has its own child
 			write(t, c, fmt.Sprintf("again %d\n", i))
