@@ -32,17 +32,19 @@ func (e *env) listen(ctx context.Context) error {
 	if c.ProxyType != "" {
 		return e.serveProxy(ctx)
 	}
-	if e.prog != nil {
-		return e.listenExec(ctx)
-	}
 	if !c.KeepOpen && c.MaxConns != DefaultConfig().MaxConns {
 		e.printf("Warning: Maximum connections ignored, since it does not take effect without -k or --broker.")
+	}
+	if e.prog != nil {
+		return e.listenExec(ctx)
 	}
 	if c.UDP {
 		pcs, err := transport.ListenPacket(ctx, e.listenOptions())
 		if err != nil {
 			return listenError(err)
 		}
+		e.trackListeners(nil, pcs)
+		defer e.untrackListeners()
 		if c.TLS.Enabled {
 			lns, secure, err := e.dtlsListeners(pcs)
 			if err != nil {
@@ -59,8 +61,6 @@ func (e *env) listen(ctx context.Context) error {
 		for _, pc := range pcs {
 			e.announceListener(pc.LocalAddr())
 		}
-		e.trackListeners(nil, pcs)
-		defer e.untrackListeners()
 		if c.KeepOpen {
 			return e.serveUDPPeers(ctx, pcs)
 		}

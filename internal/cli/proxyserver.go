@@ -53,7 +53,6 @@ func (e *env) proxyServerOptions() proxyserver.Options {
 		// -w (default 10 s) also bounds how long a client may take to
 		// send its request: a silent or slow client is dropped then.
 		HandshakeTimeout: c.ConnectTimeout,
-		Logf:             e.verbosef,
 	}
 	if e.access != nil {
 		o.Allow = func(a net.Addr) bool {

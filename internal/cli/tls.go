@@ -185,6 +185,9 @@ func (e *env) dtlsListeners(pcs []net.PacketConn) ([]net.Listener, secureFunc, e
 			for _, l := range lns {
 				l.Close()
 			}
+			for _, pc := range pcs[len(lns):] { // not wrapped yet
+				pc.Close()
+			}
 			return nil, nil, &FatalError{Err: sentence(fmt.Errorf("DTLS: %w", err))}
 		}
 		lns, dls = append(lns, ln), append(dls, ln)
@@ -204,6 +207,7 @@ func (e *env) dtlsListeners(pcs []net.PacketConn) ([]net.Listener, secureFunc, e
 		if err != nil {
 			dc.Close()
 			if ctx.Err() == nil {
+				e.conns.CountDenied()
 				e.verbosef("Failed SSL connection from %s: %v", transport.FormatIP(conn.RemoteAddr()), err)
 			}
 			return nil
@@ -224,6 +228,7 @@ func (e *env) serverHandshake(ctx context.Context, cfg *tls.Config, conn net.Con
 	if err := tlsx.Handshake(ctx, tc, e.cfg.ConnectTimeout); err != nil {
 		tc.Close()
 		if ctx.Err() == nil {
+			e.conns.CountDenied()
 			e.verbosef("Failed SSL connection from %s: %v", transport.FormatIP(conn.RemoteAddr()), err)
 		}
 		return nil
