@@ -9,6 +9,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -413,4 +414,96 @@ func TestZeroCopyProxyTunnel(t *testing.T) {
 	if calls := zeroCopyCalls(t, log); len(calls) == 0 {
 		t.Errorf("no successful splice through the tunnel; strace log:\n%s", readFile(t, log))
 	}
+}
+
+// TestConnTableProxyServer: an HTTP proxy server lists its listener and
+// each client in the connection table, with the bytes of the client's
+// request, reply and tunnel (spliced: the kernel's counters are read while
+// it runs), and counts a client refused by -m as denied, once.
+func TestConnTableProxyServer(t *testing.T) {
+	t.Parallel()
+	echo := echoListener(t)
+	status := testnet.FreePort(t, "tcp", v4)
+	p, addr := startProxyServer(t, "http", "-m", "1", "--status", itoa(status))
+	waitPort(t, testnet.Addr(v4, status))
+
+	c := dial(t, "tcp", addr)
+	req := "CONNECT " + echo.Addr().String() + " HTTP/1.1\r\n\r\n"
+	const reply = "HTTP/1.0 200 OK\r\n\r\n"
+	write(t, c, req)
+	readUntil(t, c, reply)
+	const n = 300000
+	sent := make(chan error, 1)
+	go func() {
+		_, err := c.Write(make([]byte, n))
+		sent <- err
+	}()
+	c.SetReadDeadline(time.Now().Add(testTimeout))
+	if _, err := io.ReadFull(c, make([]byte, n)); err != nil {
+		t.Fatalf("echo through the tunnel: %v", err)
+	}
+	if err := <-sent; err != nil {
+		t.Fatalf("sending: %v", err)
+	}
+	refused := dial(t, "tcp", addr)
+	expectEOF(t, refused, "")
+	p.waitStderr("New connection denied: connection limit reached (1)")
+
+	in, out := int64(len(req)+n), int64(len(reply)+n)
+	var doc statusDoc
+	body := httpGet(t, "http://"+testnet.Addr(v4, status)+"/connections")
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatalf("/connections is not JSON: %v\n%s", err, body)
+	}
+	if len(doc.Connections) != 2 || doc.Accepted != 1 || doc.Denied != 1 || doc.Active != 1 || doc.BytesIn != in || doc.BytesOut != out {
+		t.Errorf("/connections = %s\nwant a listener and a client; 1 accepted, 1 denied, %d bytes in, %d out", body, in, out)
+	}
+	for _, e := range doc.Connections {
+		switch {
+		case e.Listener:
+			if e.Local != addr || e.State != "LISTEN" {
+				t.Errorf("listener entry = %+v", e)
+			}
+		case e.Remote != c.LocalAddr().String() || e.Local != addr || e.State != "ESTABLISHED" || e.BytesIn != in || e.BytesOut != out:
+			t.Errorf("client entry = %+v\nwant %s from %s, %d bytes in, %d out", e, addr, c.LocalAddr(), in, out)
+		}
+	}
+
+	m, err := testnet.ParseMetrics(httpGet(t, "http://"+testnet.Addr(v4, status)+"/metrics"))
+	if err != nil {
+		t.Fatalf("/metrics: %v", err)
+	}
+	want := map[string]float64{
+		"gnc_connections_accepted_total": 1, "gnc_connections_denied_total": 1, "gnc_connections_active": 1,
+		"gnc_listeners": 1, "gnc_received_bytes_total": float64(in), "gnc_sent_bytes_total": float64(out), "gnc_broker_dropped_total": 0,
+	}
+	if fmt.Sprint(m) != fmt.Sprint(want) {
+		t.Errorf("/metrics = %v\nwant %v", m, want)
+	}
+
+	head, rows := requestTable(t, p)
+	if got, want := fmt.Sprint(head), fmt.Sprint([]int64{1, 1, 1, 1, in, out}); got != want {
+		t.Errorf("table header numbers = %v, want %v", got, want)
+	}
+	if len(rows) != 2 || rows[1].remote != c.LocalAddr().String() || rows[1].bytesIn != strconv.FormatInt(in, 10) || rows[1].bytesOut != strconv.FormatInt(out, 10) {
+		t.Errorf("table rows = %+v", rows)
+	}
+
+	// Once the client leaves, it is gone from the table; its bytes stay
+	// in the totals.
+	c.(*net.TCPConn).CloseWrite()
+	expectEOF(t, c, "")
+	ctx, cancel := waitCtx(t)
+	defer cancel()
+	for {
+		head, rows = requestTable(t, p)
+		if head[0] == 0 || ctx.Err() != nil {
+			break
+		}
+	}
+	if got, want := fmt.Sprint(head), fmt.Sprint([]int64{0, 1, 1, 1, in, out}); got != want || len(rows) != 1 {
+		t.Errorf("after the client left: header %v, rows %+v; want %v and the listener", got, rows, want)
+	}
+	p.signal(syscall.SIGTERM)
+	p.wait()
 }

@@ -33,6 +33,8 @@ func (e *env) serveProxy(ctx context.Context) error {
 	for _, ln := range lns {
 		e.announceListener(ln.Addr())
 	}
+	e.trackListeners(lns, nil)
+	defer e.untrackListeners()
 	err = proxyserver.Serve(ctx, lns, o)
 	return ignoreCancel(err)
 }
@@ -41,7 +43,9 @@ func (e *env) serveProxy(ctx context.Context) error {
 var errTLSHandshake = errors.New("TLS handshake failed")
 
 // proxyServerOptions are the proxy server's options from the Config, with
-// --allow/--deny as its Allow hook (serveProxy adds --ssl as WrapConn).
+// --allow/--deny as its Allow hook and the run's connection table, where
+// the server counts its clients, refusals included (serveProxy adds --ssl
+// as WrapConn and lists the listeners).
 func (e *env) proxyServerOptions() proxyserver.Options {
 	c := e.cfg
 	o := proxyserver.Options{
@@ -53,15 +57,10 @@ func (e *env) proxyServerOptions() proxyserver.Options {
 		// -w (default 10 s) also bounds how long a client may take to
 		// send its request: a silent or slow client is dropped then.
 		HandshakeTimeout: c.ConnectTimeout,
+		Conns:            e.conns,
 	}
 	if e.access != nil {
-		o.Allow = func(a net.Addr) bool {
-			ok := e.access.AllowedAddr(a)
-			if !ok {
-				e.conns.CountDenied()
-			}
-			return ok
-		}
+		o.Allow = e.access.AllowedAddr
 	}
 	if c.MaxConns == 0 {
 		o.MaxConns = -1 // -m 0: nobody is served, as with -k

@@ -66,8 +66,12 @@ type Conn struct {
 
 	in, out atomic.Int64
 	// kernelIn and kernelOut mark a direction whose copy reports only
-	// when it returns (see KernelCount).
+	// when it returns (see KernelCount); baseIn and baseOut are what the
+	// kernel's counter of that direction exceeded the count by when the
+	// copy started (a dialed socket's SYN, bytes sent before the entry
+	// was made). Each base is stored before its flag is set.
 	kernelIn, kernelOut atomic.Bool
+	baseIn, baseOut     atomic.Int64
 
 	mu     sync.Mutex
 	name   string
@@ -178,17 +182,25 @@ func (c *Conn) AddOut(n int64) {
 // byte counters for c's socket (TCP on Linux), it reports true, and until
 // done is called the table reads that direction's count from them: bytes
 // received less those still queued to be read, or bytes acknowledged plus
-// those queued to be sent (less the sequence numbers of SYN and FIN). done adds the copy's total. If it reports
-// false, the caller must count as it goes instead. in says which
-// direction: from the peer (true) or to it.
+// those queued to be sent, each less what the counter exceeded c's count
+// by when KernelCount ran (the SYN a dialed socket counts, bytes moved
+// before c was made). So no other copy may move that direction's bytes
+// meanwhile. done adds the copy's total. If it reports false, the caller
+// must count as it goes instead. in says which direction: from the peer
+// (true) or to it.
 func (c *Conn) KernelCount(in bool) (done func(n int64), ok bool) {
 	if c == nil || c.raw == nil || c.wrapped || (c.proto != "tcp" && c.proto != "tcp6") || !kernelCounters {
 		return nil, false
 	}
-	flag, count := &c.kernelOut, &c.out
-	if in {
-		flag, count = &c.kernelIn, &c.in
+	k, ok := readSocket(c.raw, c.proto, c.listener)
+	if !ok || k.read < 0 || k.written < 0 {
+		return nil, false
 	}
+	flag, count, base, kernel := &c.kernelOut, &c.out, &c.baseOut, k.written
+	if in {
+		flag, count, base, kernel = &c.kernelIn, &c.in, &c.baseIn, k.read
+	}
+	base.Store(kernel - count.Load())
 	flag.Store(true)
 	return func(n int64) {
 		count.Add(n)
@@ -361,10 +373,10 @@ func (c *Conn) row(now time.Time) Row {
 // progress (KernelCount) to what the kernel's counters say.
 func (c *Conn) kernelBytes(in, out *int64, k kernelView) {
 	if c.kernelIn.Load() && k.read >= 0 {
-		*in = max(*in, k.read)
+		*in = max(*in, k.read-c.baseIn.Load())
 	}
 	if c.kernelOut.Load() && k.written >= 0 {
-		*out = max(*out, k.written)
+		*out = max(*out, k.written-c.baseOut.Load())
 	}
 }
 

@@ -276,3 +276,50 @@ func TestKernelCountOnlyOnBareTCP(t *testing.T) {
 		t.Errorf("wrapped entry = %+v, want the socket's state", rows[0])
 	}
 }
+
+// TestKernelCountLive checks the count a live KernelCount copy shows, on
+// an accepted socket and a dialed one (whose kernel counts its SYN as
+// sent), after bytes counted before the copy started.
+func TestKernelCountLive(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("no kernel byte counters on " + runtime.GOOS)
+	}
+	_, server, client := pair(t)
+	for _, tc := range []struct {
+		name     string
+		c, other net.Conn
+	}{{"accepted", server, client}, {"dialed", client, server}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := New()
+			c := r.TrackConn(tc.c)
+			defer c.Close()
+			// A handshake, counted as it went.
+			tc.c.Write([]byte("abc"))
+			c.AddOut(3)
+			io.ReadFull(tc.other, make([]byte, 3))
+			tc.other.Write([]byte("de"))
+			io.ReadFull(tc.c, make([]byte, 2))
+			c.AddIn(2)
+
+			doneOut, ok1 := c.KernelCount(false)
+			doneIn, ok2 := c.KernelCount(true)
+			if !ok1 || !ok2 {
+				t.Fatal("KernelCount on bare TCP failed")
+			}
+			tc.c.Write(make([]byte, 10))
+			io.ReadFull(tc.other, make([]byte, 10))
+			tc.other.Write(make([]byte, 20))
+			io.ReadFull(tc.c, make([]byte, 20))
+			rows, _ := r.Snapshot()
+			if rows[0].BytesOut != 13 || rows[0].BytesIn != 22 {
+				t.Errorf("live: %d bytes out, %d in; want 13 and 22", rows[0].BytesOut, rows[0].BytesIn)
+			}
+			doneOut(10)
+			doneIn(20)
+			rows, _ = r.Snapshot()
+			if rows[0].BytesOut != 13 || rows[0].BytesIn != 22 {
+				t.Errorf("done: %d bytes out, %d in; want 13 and 22", rows[0].BytesOut, rows[0].BytesIn)
+			}
+		})
+	}
+}

@@ -56,11 +56,15 @@ func readSocket(raw syscall.RawConn, proto string, listener bool) (kernelView, b
 	return k, err == nil && ok
 }
 
-// appBytes turns TCP's counters into the payload bytes the process has read
-// and written. tcpi_bytes_received counts every sequence number received
-// after the SYN, the peer's FIN included; tcpi_bytes_acked counts those
-// acknowledged, our SYN included; SIOCINQ and SIOCOUTQ are what is still
-// queued either way (SIOCOUTQ counting a queued FIN).
+// appBytes turns TCP's counters into the bytes the process has read and
+// written, give or take the SYN. tcpi_bytes_received counts every sequence
+// number received after the SYN, the peer's FIN included; tcpi_bytes_acked
+// counts those acknowledged, our FIN included, and our SYN only on a
+// socket that dialed (an accepted socket's starts at 0: Linux makes it
+// after its SYN-ACK was acknowledged). SIOCINQ and SIOCOUTQ are what is
+// still queued either way (SIOCOUTQ counting a queued FIN). The SYN that
+// written may include is not taken out here: KernelCount measures such
+// offsets when a copy starts.
 func appBytes(info *unix.TCPInfo, inq, outq int64) (read, written int64) {
 	var finIn, finOut int64
 	switch info.State {
@@ -72,6 +76,6 @@ func appBytes(info *unix.TCPInfo, inq, outq int64) (read, written int64) {
 		finOut = 1
 	}
 	read = max(int64(info.Bytes_received)-inq-finIn, 0)
-	written = max(int64(info.Bytes_acked)+outq-1-finOut, 0)
+	written = max(int64(info.Bytes_acked)+outq-finOut, 0)
 	return read, written
 }

@@ -6,4 +6,6 @@
 // replay protection) and the tunnels, which copy between bare connections so
 // the kernel splices. It does not bind listeners (package transport does)
 // nor match access lists or speak TLS: those come in as hooks in Options.
+// Given gnc's connection table (package conntrack), it counts and lists its
+// clients there, counting bytes from the tunnels' copies.
 package proxyserver

@@ -37,7 +37,7 @@ const authRounds = 3
 
 // serveHTTP answers one HTTP proxy request on c (after up to authRounds
 // challenges on the same connection).
-func (s *server) serveHTTP(ctx context.Context, c net.Conn) {
+func (s *server) serveHTTP(ctx context.Context, c *clientConn) {
 	peer := transport.FormatAddr(c.RemoteAddr())
 	c.SetReadDeadline(s.handshakeDeadline())
 	br := bufio.NewReaderSize(c, 4096)
@@ -80,7 +80,7 @@ func (s *server) serveHTTP(ctx context.Context, c net.Conn) {
 
 // httpConnect opens a tunnel: 200, then the bytes of both sides, starting
 // with any the client sent after its request.
-func (s *server) httpConnect(ctx context.Context, c net.Conn, br *bufio.Reader, req *request) {
+func (s *server) httpConnect(ctx context.Context, c *clientConn, br *bufio.Reader, req *request) {
 	host, port, err := splitAuthority(req.target, 0)
 	if err != nil {
 		s.debugf("%s: %v", transport.FormatAddr(c.RemoteAddr()), err)
@@ -111,7 +111,7 @@ func (s *server) httpConnect(ctx context.Context, c net.Conn, br *bufio.Reader, 
 
 // httpForward sends a GET, HEAD or POST on as HTTP/1.0 and copies the
 // response back.
-func (s *server) httpForward(ctx context.Context, c net.Conn, br *bufio.Reader, req *request) {
+func (s *server) httpForward(ctx context.Context, c *clientConn, br *bufio.Reader, req *request) {
 	peer := transport.FormatAddr(c.RemoteAddr())
 	head, bodyLen, err := forwardHead(req)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"gnc/internal/conntrack"
 	"gnc/internal/transport"
 )
 
@@ -54,6 +55,13 @@ type Options struct {
 	WrapConn func(ctx context.Context, c net.Conn) (net.Conn, error)
 	// Dial connects to targets; nil uses a net.Dialer with ConnectTimeout.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Conns, when not nil, is gnc's connection table: each client is
+	// counted there as accepted or denied (by Allow or the cap), and
+	// listed while it is served with live counts of the bytes it sent and
+	// received, handshake included. The tunnels count from their copies'
+	// results, so the table costs them no wrapper and they still splice.
+	// nil tracks nothing. The listeners are the caller's to list.
+	Conns *conntrack.Registry
 }
 
 // server is one running proxy server, made and run by Serve.
@@ -63,7 +71,7 @@ type server struct {
 	self    []netip.AddrPort // the listeners' addresses, for loop detection
 	slots   chan struct{}    // one per client being served; nil: no cap
 	clients sync.WaitGroup
-	handle  func(ctx context.Context, c net.Conn) // the protocol: serveHTTP or serveSOCKS5
+	handle  func(ctx context.Context, c *clientConn) // the protocol: serveHTTP or serveSOCKS5
 }
 
 // Serve runs a proxy server on lns until ctx ends, then closes the
@@ -117,6 +125,7 @@ func (s *server) admit(ctx context.Context) func(net.Conn) {
 			s.logf("Connection from %s.", transport.FormatAddr(c.RemoteAddr()))
 		}
 		if s.o.Allow != nil && !s.o.Allow(c.RemoteAddr()) {
+			s.o.Conns.CountDenied()
 			s.logf("New connection denied: not allowed")
 			c.Close()
 			return
@@ -125,6 +134,7 @@ func (s *server) admit(ctx context.Context) func(net.Conn) {
 			select {
 			case s.slots <- struct{}{}:
 			default:
+				s.o.Conns.CountDenied()
 				s.logf("New connection denied: connection limit reached (%d)", max(s.o.MaxConns, 0))
 				c.Close()
 				return
@@ -158,7 +168,33 @@ func (s *server) serveClient(ctx context.Context, c net.Conn) {
 		defer stopWrapped()
 	}
 	defer c.Close()
-	s.handle(ctx, c)
+	// Counted once admitted and, with WrapConn, through its handshake, as
+	// the other listen modes count a TLS client.
+	s.o.Conns.CountAccepted()
+	track := s.o.Conns.TrackConn(c)
+	defer track.Close()
+	s.handle(ctx, &clientConn{Conn: c, track: track})
+}
+
+// clientConn is a client's connection as the protocol handlers see it:
+// its Read and Write count the handshake's bytes (requests, replies, early
+// data) into track. The tunnels copy from the bare Conn inside and count
+// from their results, so they keep the zero-copy paths.
+type clientConn struct {
+	net.Conn                 // the accepted connection, or WrapConn's
+	track    *conntrack.Conn // nil: not in a table
+}
+
+func (c *clientConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.track.AddIn(int64(n))
+	return n, err
+}
+
+func (c *clientConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.track.AddOut(int64(n))
+	return n, err
 }
 
 // handshakeDeadline is when a client's request must be complete.

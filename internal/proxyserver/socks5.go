@@ -188,7 +188,7 @@ func dialReply(err error) replyCode {
 
 // serveSOCKS5 runs one SOCKS5 client: greeting, authentication, request,
 // reply, tunnel.
-func (s *server) serveSOCKS5(ctx context.Context, c net.Conn) {
+func (s *server) serveSOCKS5(ctx context.Context, c *clientConn) {
 	peer := transport.FormatAddr(c.RemoteAddr())
 	c.SetReadDeadline(s.handshakeDeadline())
 	br := bufio.NewReaderSize(c, 512)

@@ -26,7 +26,7 @@ func TestTunnelAfterChallenge(t *testing.T) {
 		go func() {
 			defer close(done)
 			defer serverEnd.Close()
-			s.serveHTTP(t.Context(), serverEnd)
+			s.serveHTTP(t.Context(), &clientConn{Conn: serverEnd})
 		}()
 		br := bufio.NewReader(client)
 		io.WriteString(client, "CONNECT t:1 HTTP/1.1\r\n\r\n")
@@ -64,9 +64,9 @@ func TestHandshakeTimeoutFakeClock(t *testing.T) {
 					defer close(done)
 					defer serverEnd.Close()
 					if typ == "http" {
-						s.serveHTTP(t.Context(), serverEnd)
+						s.serveHTTP(t.Context(), &clientConn{Conn: serverEnd})
 					} else {
-						s.serveSOCKS5(t.Context(), serverEnd)
+						s.serveSOCKS5(t.Context(), &clientConn{Conn: serverEnd})
 					}
 				}()
 				client.Write([]byte{5}) // one byte, then silence

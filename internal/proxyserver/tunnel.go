@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gnc/internal/conntrack"
 	"gnc/internal/transport"
 )
 
@@ -22,13 +23,15 @@ var _ closeWriter = (*net.TCPConn)(nil)
 // reaches EOF half-closes its destination; an error in either direction
 // closes both connections, which ends the other. With idle > 0 the tunnel
 // closes both after idle with no data either way and reports expired.
-// The caller closes both connections afterwards.
+// The caller closes both connections afterwards. track, if not nil, is a's
+// entry in the connection table, counting what a sends and receives.
 type tunnel struct {
 	idle    time.Duration
 	last    atomic.Int64 // UnixNano of the last read that moved data
 	expired atomic.Bool
 	once    sync.Once
 	a, b    net.Conn
+	track   *conntrack.Conn
 }
 
 // copyResult is what one direction of a tunnel did.
@@ -47,15 +50,16 @@ func newTunnel(a, b net.Conn, idle time.Duration) *tunnel {
 func (t *tunnel) run() (up, down int64) {
 	upc := make(chan copyResult, 1)
 	downc := make(chan copyResult, 1)
-	go t.proxyCopy(upc, t.b, t.a)
-	go t.proxyCopy(downc, t.a, t.b)
+	go t.proxyCopy(upc, t.b, t.a, true)
+	go t.proxyCopy(downc, t.a, t.b, false)
 	u, d := <-upc, <-downc
 	return u.n, d.n
 }
 
-// proxyCopy is one direction of a tunnel, named for goroutine dumps.
-func (t *tunnel) proxyCopy(out chan<- copyResult, dst, src net.Conn) {
-	n, err := t.copy(dst, src)
+// proxyCopy is one direction of a tunnel, named for goroutine dumps. in
+// says it is the direction from a (the client) to b.
+func (t *tunnel) proxyCopy(out chan<- copyResult, dst, src net.Conn, in bool) {
+	n, err := t.copy(dst, src, in)
 	if err == nil {
 		if cw, ok := dst.(closeWriter); ok {
 			err = cw.CloseWrite()
@@ -78,10 +82,11 @@ func (t *tunnel) abort() {
 }
 
 // copy is io.Copy (splice between bare TCP connections), or, with an idle
-// timeout, a timed user-space copy.
-func (t *tunnel) copy(dst, src net.Conn) (int64, error) {
+// timeout, a timed user-space copy. Either counts its bytes into t.track
+// as it goes: in says whether they come from a (the client) or go to it.
+func (t *tunnel) copy(dst, src net.Conn, in bool) (int64, error) {
 	if t.idle <= 0 {
-		return io.Copy(dst, src)
+		return countedCopy(dst, src, t.track, in)
 	}
 	buf := make([]byte, 32<<10)
 	var written int64
@@ -94,6 +99,7 @@ func (t *tunnel) copy(dst, src net.Conn) (int64, error) {
 			t.last.Store(now.UnixNano())
 			nw, werr := dst.Write(buf[:nr])
 			written += int64(nw)
+			countDir(t.track, int64(nw), in)
 			if werr != nil {
 				return written, werr
 			}
@@ -124,8 +130,9 @@ func (t *tunnel) copy(dst, src net.Conn) (int64, error) {
 
 // runTunnel runs a CONNECT tunnel between a client and its target and
 // logs its end under -vv.
-func (s *server) runTunnel(client, target net.Conn) {
-	t := newTunnel(client, target, s.o.IdleTimeout)
+func (s *server) runTunnel(client *clientConn, target net.Conn) {
+	t := newTunnel(client.Conn, target, s.o.IdleTimeout)
+	t.track = client.track
 	up, down := t.run()
 	if t.expired.Load() {
 		s.logf("Idle timeout expired (%d ms).", s.o.IdleTimeout.Milliseconds())
@@ -134,13 +141,61 @@ func (s *server) runTunnel(client, target net.Conn) {
 }
 
 // runOneWay copies a forwarded request's response from target to client.
-func (s *server) runOneWay(client, target net.Conn) {
-	t := newTunnel(client, target, s.o.IdleTimeout)
-	n, _ := t.copy(client, target)
+func (s *server) runOneWay(client *clientConn, target net.Conn) {
+	t := newTunnel(client.Conn, target, s.o.IdleTimeout)
+	t.track = client.track
+	n, _ := t.copy(client.Conn, target, false)
 	if t.expired.Load() {
 		s.logf("Idle timeout expired (%d ms).", s.o.IdleTimeout.Milliseconds())
 	}
 	s.debugf("%s: response of %d bytes relayed", transport.FormatAddr(client.RemoteAddr()), n)
+}
+
+// countChunk is how much a counted copy moves before it reports, where the
+// kernel keeps no byte counters for the client's socket.
+const countChunk = 1 << 20
+
+// countedCopy is io.Copy that keeps track's count of one direction (in:
+// from the client) live while it runs; with a nil track it is io.Copy.
+//
+// Between bare TCP connections io.Copy splices the whole direction in one
+// call, which reports only when it returns; the kernel counts the socket's
+// bytes meanwhile, so the table reads those (conntrack's KernelCount) and
+// the copy runs whole, at no cost. Otherwise (a TLS client, systems
+// without the counters) it copies in io.CopyN pieces of countChunk and
+// counts each; the fast paths unwrap io.CopyN's *io.LimitedReader, so a
+// piece is still one zero-copy transfer. (relay's countedCopy does the
+// same for the other listen modes.)
+func countedCopy(dst io.Writer, src io.Reader, track *conntrack.Conn, in bool) (int64, error) {
+	if track == nil {
+		return io.Copy(dst, src)
+	}
+	if done, ok := track.KernelCount(in); ok {
+		n, err := io.Copy(dst, src)
+		done(n)
+		return n, err
+	}
+	var total int64
+	for {
+		n, err := io.CopyN(dst, src, countChunk)
+		total += n
+		countDir(track, n, in)
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// countDir adds n to track's count of one direction (in: from the client).
+func countDir(track *conntrack.Conn, n int64, in bool) {
+	if in {
+		track.AddIn(n)
+	} else {
+		track.AddOut(n)
+	}
 }
 
 // idleLog logs an idle timeout that ended a read.
