@@ -3,8 +3,10 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"gnc/internal/testnet"
 )
@@ -139,4 +141,37 @@ func TestComboProxyClientServer(t *testing.T) {
 			wrong.expectExit(1)
 		})
 	}
+}
+
+// TestComboExecTable: exec listeners are in the connection table: the
+// listener, each client while its program runs, accepted and refused
+// (-m) clients, and, through pipes (-C), the bytes.
+func TestComboExecTable(t *testing.T) {
+	t.Parallel()
+	status := testnet.FreePort(t, "tcp", v4)
+	port := testnet.FreePort(t, "tcp", v4)
+	gnc(t, "-lk", "-m", "1", "-C", "--status", itoa(status), "-e", "/bin/cat", v4, itoa(port))
+	waitListening(t, "tcp", port, "")
+	waitPort(t, testnet.Addr(v4, status))
+	c := dial(t, "tcp", testnet.Addr(v4, port))
+	write(t, c, "abc\n")
+	readUntil(t, c, "abc\r\n")
+	refused := dial(t, "tcp", testnet.Addr(v4, port))
+	expectEOF(t, refused, "")
+	want := map[string]float64{
+		"gnc_connections_accepted_total": 1, "gnc_connections_denied_total": 1, "gnc_connections_active": 1,
+		"gnc_listeners": 1, "gnc_received_bytes_total": 4, "gnc_sent_bytes_total": 5, "gnc_broker_dropped_total": 0,
+	}
+	var m map[string]float64
+	for range 100 { // the counts follow the copies a moment later
+		var err error
+		if m, err = testnet.ParseMetrics(httpGet(t, "http://"+testnet.Addr(v4, status)+"/metrics")); err != nil {
+			t.Fatalf("/metrics: %v", err)
+		}
+		if fmt.Sprint(m) == fmt.Sprint(want) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("/metrics = %v\nwant %v", m, want)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 
 	"gnc/internal/relay"
@@ -72,6 +73,19 @@ func (e *env) execOptions() spawn.Options {
 func (e *env) runExec(ctx context.Context, conn net.Conn, remote net.Addr) error {
 	o := e.execOptions()
 	o.RemoteAddr = remote
+	// Listed in the connection table until the program is reaped. When the
+	// program gets the socket itself gnc sees none of the bytes; through
+	// pipes (or TLS) the relay counts them into this entry.
+	track := e.conns.TrackConn(conn)
+	defer track.Close()
+	if _, socket := conn.(interface{ File() (*os.File, error) }); o.Relay == nil && (!socket || e.cfg.LuaExec != "") {
+		o.Relay = &relay.Options{} // pipes whatever: count them
+	}
+	if o.Relay != nil {
+		ro := *o.Relay
+		ro.Track = track
+		o.Relay = &ro
+	}
 	err := e.prog.Run(ctx, conn, o)
 	var start *spawn.StartError
 	var script *spawn.ScriptError
@@ -112,6 +126,8 @@ func (e *env) listenExec(ctx context.Context) error {
 		for _, pc := range pcs {
 			e.announceListener(pc.LocalAddr())
 		}
+		e.trackListeners(nil, pcs)
+		defer e.untrackListeners()
 		if c.KeepOpen {
 			return e.serveExecUDP(ctx, pcs)
 		}
@@ -119,6 +135,8 @@ func (e *env) listenExec(ctx context.Context) error {
 		if pc == nil {
 			return ignoreCancel(ctx.Err())
 		}
+		e.untrackListeners() // the socket is the session's now
+		e.conns.CountAccepted()
 		e.announceClient(from)
 		conn, ok := pc.(net.Conn)
 		if !ok || transport.ConnectPacket(pc, from) != nil {
@@ -138,11 +156,14 @@ func (e *env) listenExec(ctx context.Context) error {
 	for _, ln := range lns {
 		e.announceListener(ln.Addr())
 	}
+	e.trackListeners(lns, nil)
+	defer e.untrackListeners()
 	if !c.KeepOpen {
 		conn := e.acceptFirst(ctx, lns, secure)
 		if conn == nil {
 			return ctx.Err()
 		}
+		e.conns.CountAccepted()
 		if secure == nil {
 			e.announceClient(conn.RemoteAddr())
 		}
@@ -176,10 +197,12 @@ func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan stru
 	select {
 	case slots <- struct{}{}:
 	default:
+		e.conns.CountDenied()
 		e.verbosef("New connection denied: connection limit reached (%d)", cap(slots))
 		conn.Close()
 		return
 	}
+	e.conns.CountAccepted()
 	wg.Go(func() {
 		defer func() { <-slots }()
 		if secure != nil {
