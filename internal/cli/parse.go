@@ -21,6 +21,7 @@ type rawOptions struct {
 	help, version              bool
 	chat                       bool // --chat or --talk
 	brokerBufferGiven          bool
+	proxyDNSGiven              bool
 	execCount                  int // -e, -c and --lua-exec seen so far
 }
 
@@ -189,6 +190,7 @@ func Parse(args []string) (Config, error) {
 	r.maxConnsGiven = fs.Changed("max-conns")
 	r.sourceGiven = fs.Changed("source")
 	r.brokerBufferGiven = fs.Changed("broker-buffer")
+	r.proxyDNSGiven = fs.Changed("proxy-dns")
 	return r.config(fs.Args())
 }
 
@@ -233,7 +235,28 @@ func (r *rawOptions) config(args []string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	if err := r.checkProxyUse(&c); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// checkProxyUse refuses proxy-client options that would have nothing to
+// act on, and the port-list scan's combinations it does not carry out.
+func (r *rawOptions) checkProxyUse(c *Config) error {
+	switch {
+	case c.Listen && r.proxyDNSGiven:
+		return usageErrorf("--proxy-dns is for connecting through --proxy: it cannot be used with -l. QUITTING.")
+	case !c.Listen && c.ProxyAddr == "" && r.proxyDNSGiven:
+		return usageErrorf("--proxy-dns needs --proxy. QUITTING.")
+	case !c.Listen && c.ProxyAddr == "" && c.ProxyAuth != "":
+		return usageErrorf("--proxy-auth needs --proxy (or -l --proxy-type). QUITTING.")
+	case len(c.ScanPorts) > 0 && c.ProxyAddr != "":
+		return usageErrorf("-z with a port list through --proxy is not supported by this version of gnc: give one port. QUITTING.")
+	case len(c.ScanPorts) > 0 && c.TLS.Enabled:
+		return usageErrorf("-z with a port list and --ssl is not supported by this version of gnc: give one port. QUITTING.")
+	}
+	return nil
 }
 
 func (r *rawOptions) checkCombinations(c *Config) error {

@@ -480,6 +480,15 @@ func parseCases() []parseCase {
 		{name: "listen proxy-auth without type", args: []string{"-l", "--proxy-auth", "u:p"}, err: "--proxy-auth with -l needs --proxy-type http or socks5. QUITTING."},
 		{name: "proxy server udp", args: []string{"-l", "-u", "--proxy-type", "http"}, err: "The proxy server needs TCP: it cannot be used with -u or -U. QUITTING."},
 		{name: "proxy server broker", args: []string{"--broker", "--proxy-type", "http"}, err: "Invalid option combination: --proxy-type and --broker/--chat. QUITTING."},
+		{name: "proxy-dns with listen", args: []string{"-l", "--proxy-dns", "remote"}, err: "--proxy-dns is for connecting through --proxy: it cannot be used with -l. QUITTING."},
+		{name: "proxy-dns with proxy server", args: []string{"-l", "--proxy-type", "http", "--proxy-dns", "local"}, err: "--proxy-dns is for connecting through --proxy: it cannot be used with -l. QUITTING."},
+		{name: "proxy-dns without proxy", args: []string{"--proxy-dns", "local", "h", "1"}, err: "--proxy-dns needs --proxy. QUITTING."},
+		{name: "proxy-auth without proxy", args: []string{"--proxy-auth", "u:p", "h", "1"}, err: "--proxy-auth needs --proxy (or -l --proxy-type). QUITTING."},
+		{name: "scan list through proxy", args: []string{"-z", "--proxy", "p", "h", "1-2"}, err: "-z with a port list through --proxy is not supported by this version of gnc: give one port. QUITTING."},
+		{name: "scan list with ssl", args: []string{"-z", "--ssl", "h", "1,2"}, err: "-z with a port list and --ssl is not supported by this version of gnc: give one port. QUITTING."},
+		{name: "one-port -z through proxy", args: []string{"-z", "--proxy", "p", "h", "1"}, want: func(c *Config) {
+			c.ZeroIO, c.Host, c.Port, c.ProxyAddr, c.ProxyType = true, "h", 1, "p", "http"
+		}},
 		{name: "proxy server with -o", args: []string{"-l", "--proxy-type", "http", "-o", "f"}, err: "Invalid option combination: -l --proxy-type and -o (the proxy server does not use stdin or stdout). QUITTING."},
 		{name: "proxy server with -q", args: []string{"-l", "--proxy-type", "socks5", "-q", "1"}, err: "Invalid option combination: -l --proxy-type and -q (the proxy server does not use stdin or stdout). QUITTING."},
 		{name: "proxy server with --recv-only", args: []string{"-l", "--proxy-type", "http", "--recv-only"}, err: "Invalid option combination: -l --proxy-type and --recv-only (the proxy server does not use stdin or stdout). QUITTING."},
