@@ -379,8 +379,9 @@ func TestExecMaxConns(t *testing.T) {
 	t.Parallel()
 	port := testnet.FreePort(t, "tcp", v4)
 	g := gnc(t, "-lkv", "-m", "1", v4, itoa(port), "-e", "/bin/cat")
-	waitPort(t, testnet.Addr(v4, port))
-	waitNoChildren(t, g.pid()) // the probe's child has gone
+	// Not waitPort: its probe's program would hold the only slot until
+	// it is reaped.
+	waitListening(t, "tcp", port, "")
 	first := dial(t, "tcp", testnet.Addr(v4, port))
 	write(t, first, "one\n")
 	readUntil(t, first, "one\n")
