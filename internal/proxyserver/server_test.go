@@ -620,8 +620,10 @@ func TestShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
+	// Every client is closed, none left hanging. A reset is a close too:
+	// the server may shut a connection whose bytes it had not read yet.
 	for _, c := range []net.Conn{tunnel, half} {
-		if _, err := io.ReadAll(c); err != nil {
+		if _, err := io.ReadAll(c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
 			t.Errorf("client after shutdown: %v", err)
 		}
 	}
