@@ -145,18 +145,10 @@ func (e *env) listenExec(ctx context.Context) error {
 		}
 		return listenSessionError(ignoreCancel(e.runExec(ctx, conn, from)))
 	}
-	secure, err := e.tlsListener()
+	lns, secure, err := e.listenStream(ctx)
 	if err != nil {
 		return err
 	}
-	lns, err := transport.Listen(ctx, e.listenOptions())
-	if err != nil {
-		return listenError(err)
-	}
-	for _, ln := range lns {
-		e.announceListener(ln.Addr())
-	}
-	e.trackListeners(lns, nil)
 	defer e.untrackListeners()
 	if !c.KeepOpen {
 		conn := e.acceptFirst(ctx, lns, secure)

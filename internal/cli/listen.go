@@ -66,23 +66,34 @@ func (e *env) listen(ctx context.Context) error {
 		}
 		return e.serveOneUDPPeer(ctx, pcs)
 	}
-	secure, err := e.tlsListener()
+	lns, secure, err := e.listenStream(ctx)
 	if err != nil {
 		return err
 	}
-	lns, err := transport.Listen(ctx, e.listenOptions())
-	if err != nil {
-		return listenError(err)
-	}
-	for _, ln := range lns {
-		e.announceListener(ln.Addr())
-	}
-	e.trackListeners(lns, nil)
 	defer e.untrackListeners()
 	if c.KeepOpen {
 		return e.serveMany(ctx, lns, secure)
 	}
 	return e.serveOne(ctx, lns, secure)
+}
+
+// listenStream opens a stream listen mode's sockets, announced and in the
+// connection table (until untrackListeners), with the TLS handshake of
+// --ssl (nil without it).
+func (e *env) listenStream(ctx context.Context) ([]net.Listener, secureFunc, error) {
+	secure, err := e.tlsListener()
+	if err != nil {
+		return nil, nil, err
+	}
+	lns, err := transport.Listen(ctx, e.listenOptions())
+	if err != nil {
+		return nil, nil, listenError(err)
+	}
+	for _, ln := range lns {
+		e.announceListener(ln.Addr())
+	}
+	e.trackListeners(lns, nil)
+	return lns, secure, nil
 }
 
 func listenError(err error) error {

@@ -6,7 +6,6 @@ import (
 	"net"
 
 	"gnc/internal/proxyserver"
-	"gnc/internal/transport"
 )
 
 // serveProxy runs -l --proxy-type http|socks5: always multi-client, up to
@@ -14,10 +13,11 @@ import (
 // stdout are not used.
 func (e *env) serveProxy(ctx context.Context) error {
 	o := e.proxyServerOptions()
-	secure, err := e.tlsListener()
+	lns, secure, err := e.listenStream(ctx)
 	if err != nil {
 		return err
 	}
+	defer e.untrackListeners()
 	if secure != nil {
 		o.WrapConn = func(ctx context.Context, c net.Conn) (net.Conn, error) {
 			if tc := secure(ctx, c); tc != nil {
@@ -26,15 +26,6 @@ func (e *env) serveProxy(ctx context.Context) error {
 			return nil, errTLSHandshake // secure has closed c and said why
 		}
 	}
-	lns, err := transport.Listen(ctx, e.listenOptions())
-	if err != nil {
-		return listenError(err)
-	}
-	for _, ln := range lns {
-		e.announceListener(ln.Addr())
-	}
-	e.trackListeners(lns, nil)
-	defer e.untrackListeners()
 	err = proxyserver.Serve(ctx, lns, o)
 	return ignoreCancel(err)
 }

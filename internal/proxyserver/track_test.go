@@ -108,7 +108,7 @@ func TestConnTable(t *testing.T) {
 			}
 			// Without -i a live tunnel's count comes from the kernel's
 			// counters (bare TCP on Linux); elsewhere it lags by up to a
-			// piece of countChunk.
+			// piece of conntrack.CopyChunk.
 			if tt.idle > 0 || (runtime.GOOS == "linux" && !tt.wrap) {
 				if row.BytesIn != in || row.BytesOut != out {
 					t.Errorf("live: %d bytes in, %d out; want %d and %d", row.BytesIn, row.BytesOut, in, out)

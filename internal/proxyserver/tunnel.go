@@ -88,7 +88,7 @@ func (t *tunnel) abort() {
 // as it goes: in says whether they come from a (the client) or go to it.
 func (t *tunnel) copy(dst, src net.Conn, in bool) (int64, error) {
 	if t.idle <= 0 {
-		return countedCopy(dst, src, t.track, in)
+		return conntrack.Copy(dst, src, t.track, in)
 	}
 	buf := make([]byte, 32<<10)
 	var written int64
@@ -101,7 +101,11 @@ func (t *tunnel) copy(dst, src net.Conn, in bool) (int64, error) {
 			t.last.Store(now.UnixNano())
 			nw, werr := dst.Write(buf[:nr])
 			written += int64(nw)
-			countDir(t.track, int64(nw), in)
+			if in {
+				t.track.AddIn(int64(nw))
+			} else {
+				t.track.AddOut(int64(nw))
+			}
 			if werr != nil {
 				return written, werr
 			}
@@ -151,53 +155,6 @@ func (s *server) runOneWay(client *clientConn, target net.Conn) {
 		s.logf("Idle timeout expired (%d ms).", s.o.IdleTimeout.Milliseconds())
 	}
 	s.debugf("%s: response of %d bytes relayed", transport.FormatAddr(client.RemoteAddr()), n)
-}
-
-// countChunk is how much a counted copy moves before it reports, where the
-// kernel keeps no byte counters for the client's socket.
-const countChunk = 1 << 20
-
-// countedCopy is io.Copy that keeps track's count of one direction (in:
-// from the client) live while it runs; with a nil track it is io.Copy.
-//
-// Between bare TCP connections io.Copy splices the whole direction in one
-// call, which reports only when it returns; the kernel counts the socket's
-// bytes meanwhile, so the table reads those (conntrack's KernelCount) and
-// the copy runs whole, at no cost. Otherwise (a TLS client, systems
-// without the counters) it copies in io.CopyN pieces of countChunk and
-// counts each; the fast paths unwrap io.CopyN's *io.LimitedReader, so a
-// piece is still one zero-copy transfer. (relay's countedCopy does the
-// same for the other listen modes.)
-func countedCopy(dst io.Writer, src io.Reader, track *conntrack.Conn, in bool) (int64, error) {
-	if track == nil {
-		return io.Copy(dst, src)
-	}
-	if done, ok := track.KernelCount(in); ok {
-		n, err := io.Copy(dst, src)
-		done(n)
-		return n, err
-	}
-	var total int64
-	for {
-		n, err := io.CopyN(dst, src, countChunk)
-		total += n
-		countDir(track, n, in)
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
-}
-
-// countDir adds n to track's count of one direction (in: from the client).
-func countDir(track *conntrack.Conn, n int64, in bool) {
-	if in {
-		track.AddIn(n)
-	} else {
-		track.AddOut(n)
-	}
 }
 
 // idleLog logs an idle timeout that ended a read.

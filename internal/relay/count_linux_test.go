@@ -77,7 +77,7 @@ func TestCountLiveUpstream(t *testing.T) {
 			for {
 				_, c := reg.Bytes()
 				left := readFirst + sockQueue(t, peer, unix.SIOCINQ) + sockQueue(t, ours, unix.SIOCOUTQ)
-				if c <= left && left-c < countChunk && c > 0 {
+				if c <= left && left-c < conntrack.CopyChunk && c > 0 {
 					if c >= total {
 						t.Fatalf("counted %d: the transfer did not stall", c)
 					}
@@ -100,7 +100,7 @@ func TestCountLiveUpstream(t *testing.T) {
 // stdout (gnc's splice) count every byte of a whole number of pieces while
 // the connection is still open, and the same at the end.
 func TestCountLiveDownstream(t *testing.T) {
-	const sent = 3 * countChunk
+	const sent = 3 * conntrack.CopyChunk
 	sinks := []struct {
 		name   string
 		stdout func(t *testing.T) *os.File

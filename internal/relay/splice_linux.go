@@ -21,12 +21,12 @@ const spliceChunk = 1 << 20
 // through user space (Go's io.Copy splices only from sockets and sendfiles
 // only from regular files). Otherwise it is io.Copy, which already takes
 // sendfile for a regular file. t, if not nil, counts the bytes sent as
-// they go (see countedCopy).
+// they go (see conntrack.Copy).
 func copyStdin(conn net.Conn, stdin io.Reader, t *conntrack.Conn) (int64, error) {
 	f, ok := stdin.(*os.File)
 	dst, isConn := conn.(syscall.Conn)
 	if !ok || !isConn || !isStreamSocket(conn) || !isPipe(f) || f.SetReadDeadline(time.Time{}) != nil {
-		return countedCopy(conn, stdin, t, false)
+		return conntrack.Copy(conn, stdin, t, false)
 	}
 	growPipe(f)
 	return spliceFromPipe(dst, f, t.AddOut)
@@ -136,12 +136,12 @@ func pipeIsEmpty(fd uintptr) bool {
 // other processes) it splices socket to pipe in one step (Go's own path
 // splices through an intermediate pipe, two calls per chunk); otherwise it
 // is io.Copy, which splices to a file or /dev/null. t, if not nil, counts
-// the bytes received as they go (see countedCopy).
+// the bytes received as they go (see conntrack.Copy).
 func copyToStdout(stdout io.Writer, conn net.Conn, t *conntrack.Conn) (int64, error) {
 	f, ok := stdout.(*os.File)
 	src, isConn := conn.(syscall.Conn)
 	if !ok || !isConn || !isPipe(f) || !isStreamSocket(conn) {
-		return countedCopy(stdout, conn, t, true)
+		return conntrack.Copy(stdout, conn, t, true)
 	}
 	growPipe(f)
 	return spliceToPipe(f, src, t.AddIn)

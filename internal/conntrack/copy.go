@@ -1,31 +1,30 @@
-package relay
+package conntrack
 
 import (
 	"io"
 	"net"
-
-	"gnc/internal/conntrack"
 )
 
-// countChunk is how much one counted copy moves before it reports, where
+// CopyChunk is how much one counted copy moves before it reports, where
 // the kernel keeps no byte counters for the socket.
-const countChunk = 1 << 20
+const CopyChunk = 1 << 20
 
-// countedCopy is io.Copy that keeps t's count of one direction (in: from
-// the peer) live while it runs; with a nil t it is plain io.Copy.
+// Copy is io.Copy that keeps t's count of one direction (in: from the
+// peer) live while it runs; with a nil t it is plain io.Copy. The relay
+// and the proxy servers copy with it.
 //
 // io.Copy's sendfile and splice fast paths move a whole transfer in one
 // call, so their result comes only at the end. For TCP, whose kernel
 // counts the bytes received and acknowledged, the copy runs whole and the
-// table reads those counters meanwhile (conntrack's KernelCount): no cost
+// table reads those counters meanwhile (KernelCount): no cost
 // on the data path. Elsewhere (Unix stream sockets, other systems) it
-// copies in io.CopyN pieces of countChunk and counts each: io.CopyN hands
+// copies in io.CopyN pieces of CopyChunk and counts each: io.CopyN hands
 // the fast paths an *io.LimitedReader, which they unwrap, so each piece is
 // still one zero-copy transfer and the count lags by at most a piece. Pieces
 // cost a few more splice calls (on TCP into /dev/null, 9,000 instead of
 // 5,400 per GiB, measured with strace -c), which is why TCP avoids them. A
 // counting wrapper would hide the fast paths altogether.
-func countedCopy(dst io.Writer, src io.Reader, t *conntrack.Conn, in bool) (int64, error) {
+func Copy(dst io.Writer, src io.Reader, t *Conn, in bool) (int64, error) {
 	if t == nil {
 		return io.Copy(dst, src)
 	}
@@ -45,7 +44,7 @@ func countedCopy(dst io.Writer, src io.Reader, t *conntrack.Conn, in bool) (int6
 	}
 	var total int64
 	for {
-		n, err := io.CopyN(dst, src, countChunk)
+		n, err := io.CopyN(dst, src, CopyChunk)
 		total += n
 		countDir(t, n, in)
 		if err == io.EOF {
@@ -65,7 +64,7 @@ type handsOver interface {
 }
 
 // countDir adds n to t's count of one direction (in: from the peer).
-func countDir(t *conntrack.Conn, n int64, in bool) {
+func countDir(t *Conn, n int64, in bool) {
 	if in {
 		t.AddIn(n)
 	} else {
