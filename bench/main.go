@@ -68,7 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		for _, c := range fanoutCases {
 			fmt.Fprintf(stderr, "%s ", c.id)
 		}
-		fmt.Fprintf(stderr, "stall scale tls-recv tls-send tls-handshake\ntools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker, proxy and TLS)\n\n")
+		fmt.Fprintf(stderr, "stall scale tls-recv tls-send tls-both tls-handshake\ntools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker, proxy and TLS)\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
