@@ -13,7 +13,6 @@ import (
 
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
-	ctx = cli.WithTableRequests(ctx, tableSignals()) // SIGUSR1: print the connection table
 	signals := make(chan os.Signal, 2)
 	for _, sig := range stopSignals {
 		// A signal the parent ignores (nohup, a background job of a
@@ -22,8 +21,8 @@ func main() {
 			signal.Notify(signals, sig)
 		}
 	}
-	// A mode may claim a signal (SIGHUP reloads --allowfile); the rest stop
-	// gnc.
+	// A mode may claim a signal (SIGHUP reloads --allowfile, SIGUSR1 prints
+	// the connection table); the rest stop gnc.
 	sigs := cli.NewSignals(signals)
 	caught := make(chan os.Signal, 1)
 	go func() {

@@ -12,22 +12,6 @@ import (
 	"gnc/internal/progress"
 )
 
-// tableRequestsKey carries the channel of SIGUSR1 (SIGINFO) deliveries from
-// main to Run.
-type tableRequestsKey struct{}
-
-// WithTableRequests returns ctx carrying sigs: each value received on it
-// makes Run print the connection table to stderr. main passes the SIGUSR1
-// (and SIGINFO) channel this way, so cli itself installs no handler.
-func WithTableRequests(ctx context.Context, sigs <-chan os.Signal) context.Context {
-	return context.WithValue(ctx, tableRequestsKey{}, sigs)
-}
-
-func tableRequests(ctx context.Context) <-chan os.Signal {
-	ch, _ := ctx.Value(tableRequestsKey{}).(<-chan os.Signal)
-	return ch
-}
-
 // observe starts what watches the run's connection table: the table on
 // SIGUSR1, the --status endpoint and the --progress line. The returned
 // function stops them and waits for them; the progress summary is written
@@ -39,8 +23,20 @@ func (e *env) observe(ctx context.Context, stdin io.Reader) (func(), error) {
 		cancel()
 		wg.Wait()
 	}
-	if sigs := tableRequests(ctx); sigs != nil {
-		wg.Go(func() { e.printTables(ctx, sigs) })
+	if e.signals != nil {
+		// SIGUSR1 (and SIGINFO) ask for the table for the whole run: their
+		// default action would end gnc. The handler runs on main's signal
+		// goroutine and must not block; the table is written here.
+		requests := make(chan struct{}, 1)
+		for _, sig := range tableSignals() {
+			e.signals.Handle(sig, func() {
+				select {
+				case requests <- struct{}{}:
+				default: // one is pending already
+				}
+			})
+		}
+		wg.Go(func() { e.printTables(ctx, requests) })
 	}
 	if e.cfg.Status != "" {
 		var lc net.ListenConfig
@@ -75,12 +71,12 @@ func (e *env) showProgress() bool {
 }
 
 // printTables writes the connection table to stderr at each request.
-func (e *env) printTables(ctx context.Context, sigs <-chan os.Signal) {
+func (e *env) printTables(ctx context.Context, requests <-chan struct{}) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-sigs:
+		case <-requests:
 			rows, t := e.conns.Snapshot()
 			e.errMu.Lock()
 			e.clearProgressLine()
