@@ -92,6 +92,7 @@ func (e *env) runExec(ctx context.Context, conn net.Conn, remote net.Addr) error
 	switch {
 	case errors.As(err, &start):
 		e.errMu.Lock()
+		e.clearProgressLine()
 		fmt.Fprintln(e.stderr, start.Error())
 		e.errMu.Unlock()
 		return nil

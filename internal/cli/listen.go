@@ -104,6 +104,7 @@ func (e *env) announceListener(a net.Addr) {
 	e.verbosef("Listening on %s", peerName(a, e.cfg.Host))
 	if e.cfg.Test {
 		e.errMu.Lock()
+		e.clearProgressLine()
 		fmt.Fprintln(e.stderr, "NCAT TEST: LISTEN")
 		e.errMu.Unlock()
 	}
