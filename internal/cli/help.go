@@ -50,8 +50,10 @@ Options taking a time assume seconds. Append 'ms' for milliseconds,
       --broker               Enable connection brokering mode (implies -l)
       --chat                 Start a simple chat server (implies --broker)
       --proxy <addr[:port]>  Specify address of host to proxy through
-      --proxy-type <type>    Specify proxy type ("http", "socks4", "socks5"); with -l, serve "http" or "socks5"
-      --proxy-auth <auth>    Authenticate with HTTP or SOCKS proxy server; with -l, require user:pass
+      --proxy-type <type>    Specify proxy type ("http", "socks4", "socks5");
+                             with -l, run an "http" or "socks5" proxy server
+      --proxy-auth <auth>    Authenticate with HTTP or SOCKS proxy server;
+                             with -l, require user:pass of clients
       --proxy-dns <type>     Specify where to resolve proxy destination
       --ssl                  Connect or listen with SSL
       --ssl-cert             Specify SSL certificate file (PEM) for listening,
