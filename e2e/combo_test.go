@@ -175,3 +175,36 @@ func TestComboExecTable(t *testing.T) {
 	}
 	t.Errorf("/metrics = %v\nwant %v", m, want)
 }
+
+// TestComboExecUDPQueued: a datagram another sender gets in while a UDP
+// exec listener is still connecting its socket to its first peer never
+// reaches that peer's program, with --deny or without; the peer's own
+// datagrams all do, in order.
+func TestComboExecUDPQueued(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{nil, {"--deny", v4b}} {
+		t.Run(fmt.Sprint(args), func(t *testing.T) {
+			t.Parallel()
+			port := testnet.FreePort(t, "udp", v4)
+			addr := testnet.Addr(v4, port)
+			gnc(t, append([]string{"-ul", v4, itoa(port), "-e", "/bin/cat"}, args...)...)
+			waitListening(t, "udp", port, "")
+			peer := dialFrom(t, "udp", v4, addr)
+			other := dialFrom(t, "udp", v4b, addr)
+			// Back to back: the other sender's datagrams arrive while gnc
+			// has seen the peer's first one and not yet connected.
+			write(t, peer, "p1\n")
+			for range 5 {
+				// Once gnc has connected its socket, these are refused
+				// (ICMP), which a later write reports: not a failure.
+				other.Write([]byte("intruder\n"))
+			}
+			write(t, peer, "p2\n")
+			got := readUntil(t, peer, "p2\n")
+			if got != "p1\np2\n" {
+				t.Errorf("the peer's program echoed %q, want %q", got, "p1\np2\n")
+			}
+			expectQuiet(t, peer, 200*time.Millisecond)
+		})
+	}
+}

@@ -70,9 +70,11 @@ func (e *env) execOptions() spawn.Options {
 // runExec runs the program for one connection, which it takes over, and
 // reports a program that could not start as ncat does (on stderr, per
 // connection; the session just ends).
-func (e *env) runExec(ctx context.Context, conn net.Conn, remote net.Addr) error {
+func (e *env) runExec(ctx context.Context, conn net.Conn, peer *udpPeer) error {
 	o := e.execOptions()
-	o.RemoteAddr = remote
+	if peer != nil {
+		o.RemoteAddr, o.Prelude = peer.addr, peer.queued
+	}
 	// Listed in the connection table until the program is reaped. When the
 	// program gets the socket itself gnc sees none of the bytes; through
 	// pipes (or TLS) the relay counts them into this entry.
@@ -139,12 +141,11 @@ func (e *env) listenExec(ctx context.Context) error {
 		e.untrackListeners() // the socket is the session's now
 		e.conns.CountAccepted()
 		e.announceClient(from)
-		conn, ok := pc.(net.Conn)
-		if !ok || transport.ConnectPacket(pc, from) != nil {
-			pc.Close()
-			return fmt.Errorf("cannot reply to %v", from)
+		conn, peer, err := connectUDPPeer(pc, from)
+		if err != nil {
+			return err
 		}
-		return listenSessionError(ignoreCancel(e.runExec(ctx, conn, from)))
+		return listenSessionError(ignoreCancel(e.runExec(ctx, conn, peer)))
 	}
 	lns, secure, err := e.listenStream(ctx)
 	if err != nil {
@@ -186,7 +187,7 @@ func (e *env) listenExec(ctx context.Context) error {
 // With secure (TLS), the handshake runs first in that goroutine, holding
 // the slot, so a slow client never delays others; the program then talks
 // TLS through pipes.
-func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan struct{}, conn net.Conn, remote net.Addr, secure secureFunc) {
+func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan struct{}, conn net.Conn, peer *udpPeer, secure secureFunc) {
 	select {
 	case slots <- struct{}{}:
 	default:
@@ -203,7 +204,7 @@ func (e *env) startExec(ctx context.Context, wg *sync.WaitGroup, slots chan stru
 				return
 			}
 		}
-		if err := e.runExec(ctx, conn, remote); err != nil && ctx.Err() == nil {
+		if err := e.runExec(ctx, conn, peer); err != nil && ctx.Err() == nil {
 			e.debugf("Connection ended: %v", err)
 		}
 	})
@@ -240,14 +241,39 @@ func (e *env) serveExecUDPSocket(ctx context.Context, wg *sync.WaitGroup, slots 
 			return
 		}
 		e.announceClient(from)
-		conn, ok := pc.(net.Conn)
-		if !ok || transport.ConnectPacket(pc, from) != nil {
-			pc.Close()
+		if conn, peer, err := connectUDPPeer(pc, from); err != nil {
+			e.debugf("%v", err)
 		} else {
-			e.startExec(ctx, wg, slots, conn, from, nil)
+			e.startExec(ctx, wg, slots, conn, peer, nil)
 		}
 		pc = next
 	}
+}
+
+// udpPeer is the peer of a UDP exec session: its address (a socket
+// connected with connect(2) alone does not know it) and the datagrams it
+// sent before the socket was connected to it.
+type udpPeer struct {
+	addr   net.Addr
+	queued [][]byte
+}
+
+// connectUDPPeer connects pc to from, whose datagram waits first in its
+// queue, and takes the queue: from's datagrams go to the program first;
+// what other senders got in before the connect is dropped, so a peer
+// refused by --allow/--deny (or any other) never reaches this program.
+func connectUDPPeer(pc net.PacketConn, from net.Addr) (net.Conn, *udpPeer, error) {
+	conn, ok := pc.(net.Conn)
+	if !ok || transport.ConnectPacket(pc, from) != nil {
+		pc.Close()
+		return nil, nil, fmt.Errorf("cannot reply to %v", from)
+	}
+	queued, err := transport.TakeQueued(pc, from, relay.DatagramBuffer)
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		pc.Close()
+		return nil, nil, fmt.Errorf("reading from %v: %s", from, transport.Describe(err))
+	}
+	return conn, &udpPeer{addr: from, queued: queued}, nil
 }
 
 // firstDatagram waits on every socket for a datagram and returns the first

@@ -89,6 +89,11 @@ type Options struct {
 	// RemoteAddr names the peer in NCAT_REMOTE_*; nil: conn.RemoteAddr()
 	// (a UDP socket connected with a raw connect(2) does not know its peer).
 	RemoteAddr net.Addr
+	// Prelude are datagrams already taken off the connection's socket,
+	// which the program reads before anything relayed from it (with
+	// Relay only: a UDP session's datagrams queued before its socket was
+	// connected to the peer).
+	Prelude [][]byte
 	// StopGrace is how long a child may take to exit after SIGTERM once
 	// ctx is cancelled, before SIGKILL. Zero: 2 seconds.
 	StopGrace time.Duration
@@ -243,6 +248,14 @@ func (p *Program) runPiped(ctx context.Context, conn net.Conn, env []string, ro 
 	ro.CloseStdoutAtPeerEOF = true
 	if ro.SendOnly {
 		inW.Close() // the connection is never read: nothing will come
+	} else {
+		for _, d := range o.Prelude {
+			ro.Log.Record(d)
+			ro.Track.AddIn(int64(len(d)))
+			if _, err := inW.Write(d); err != nil {
+				break // the program is not reading; the relay will see it
+			}
+		}
 	}
 	_, rerr := relay.Run(ctx, conn, outR, inW, ro)
 	inW.Close()
