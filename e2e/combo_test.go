@@ -208,3 +208,33 @@ func TestComboExecUDPQueued(t *testing.T) {
 		})
 	}
 }
+
+// TestComboExecUDPTable: a UDP exec session is one row of the table,
+// named by its peer, with the bytes through the program's pipes.
+func TestComboExecUDPTable(t *testing.T) {
+	t.Parallel()
+	status := testnet.FreePort(t, "tcp", v4)
+	port := testnet.FreePort(t, "udp", v4)
+	gnc(t, "-ul", "--status", itoa(status), "-e", "/bin/cat", v4, itoa(port))
+	waitListening(t, "udp", port, "")
+	waitPort(t, testnet.Addr(v4, status))
+	c := dial(t, "udp", testnet.Addr(v4, port))
+	write(t, c, "hi\n")
+	readUntil(t, c, "hi\n")
+	want := map[string]float64{
+		"gnc_connections_accepted_total": 1, "gnc_connections_denied_total": 0, "gnc_connections_active": 1,
+		"gnc_listeners": 0, "gnc_received_bytes_total": 3, "gnc_sent_bytes_total": 3, "gnc_broker_dropped_total": 0,
+	}
+	var m map[string]float64
+	for range 100 { // the counts follow the copies a moment later
+		var err error
+		if m, err = testnet.ParseMetrics(httpGet(t, "http://"+testnet.Addr(v4, status)+"/metrics")); err != nil {
+			t.Fatalf("/metrics: %v", err)
+		}
+		if fmt.Sprint(m) == fmt.Sprint(want) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("/metrics = %v\nwant %v", m, want)
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 
+	"gnc/internal/conntrack"
 	"gnc/internal/relay"
 	"gnc/internal/spawn"
 	"gnc/internal/transport"
@@ -78,7 +79,12 @@ func (e *env) runExec(ctx context.Context, conn net.Conn, peer *udpPeer) error {
 	// Listed in the connection table until the program is reaped. When the
 	// program gets the socket itself gnc sees none of the bytes; through
 	// pipes (or TLS) the relay counts them into this entry.
-	track := e.conns.TrackConn(conn)
+	var track *conntrack.Conn
+	if peer != nil { // a connected UDP socket does not know its peer
+		track = e.conns.TrackSocket(conn, conn.LocalAddr(), peer.addr)
+	} else {
+		track = e.conns.TrackConn(conn)
+	}
 	defer track.Close()
 	if _, socket := conn.(interface{ File() (*os.File, error) }); o.Relay == nil && (!socket || e.cfg.LuaExec != "") {
 		o.Relay = &relay.Options{} // pipes whatever: count them
