@@ -238,3 +238,35 @@ func TestComboExecUDPTable(t *testing.T) {
 	}
 	t.Errorf("/metrics = %v\nwant %v", m, want)
 }
+
+// TestComboExecUDPBurst: a peer whose first datagrams fill the program's
+// pipes before gnc relays them does not hang the session.
+func TestComboExecUDPBurst(t *testing.T) {
+	t.Parallel()
+	port := testnet.FreePort(t, "udp", v4)
+	gnc(t, "-ul", v4, itoa(port), "-e", "/bin/cat")
+	waitListening(t, "udp", port, "")
+	c := dial(t, "udp", testnet.Addr(v4, port))
+	big := make([]byte, 60000)
+	for range 50 {
+		c.Write(big) // the echo may come back refused or dropped: only the end matters
+	}
+	// The burst overflows the socket's receive buffer, so a ping may be
+	// lost too: ping until one comes back (a hung session never answers).
+	deadline := time.Now().Add(waitTimeout)
+	buf := make([]byte, 1<<16)
+	for time.Now().Before(deadline) {
+		c.Write([]byte("ping\n"))
+		c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				break // ping again
+			}
+			if strings.HasSuffix(string(buf[:n]), "ping\n") {
+				return
+			}
+		}
+	}
+	t.Fatal("no ping came back after the burst")
+}

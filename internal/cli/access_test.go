@@ -40,6 +40,13 @@ func TestSignals(t *testing.T) {
 	if strings.Join(got, ",") != "reload,reload" {
 		t.Errorf("handler ran %v", got)
 	}
+	// A table signal before any mode prints tables is dropped, not left
+	// to main to stop gnc with.
+	for _, sig := range tableSignals() {
+		if !s.Deliver(sig) {
+			t.Errorf("an unclaimed %v was left to main", sig)
+		}
+	}
 }
 
 // syncBuffer is a stderr tests can read while gnc writes it.

@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 )
 
@@ -22,8 +23,14 @@ type Signals struct {
 }
 
 // NewSignals returns a Signals whose Handle subscribes ch, main's signal
-// channel, to the signals it claims.
+// channel, to the signals it claims. It subscribes ch to the connection
+// table's signals (SIGUSR1, SIGINFO) at once: their default action would
+// end gnc, and one that comes before the mode is ready for it (or in a
+// run that prints no table, such as --help) is dropped.
 func NewSignals(ch chan<- os.Signal) *Signals {
+	if sigs := tableSignals(); len(sigs) > 0 {
+		signal.Notify(ch, sigs...)
+	}
 	return &Signals{ch: ch, handlers: map[os.Signal]func(){}}
 }
 
@@ -51,7 +58,7 @@ func (s *Signals) Deliver(sig os.Signal) bool {
 	h := s.handlers[sig]
 	s.mu.Unlock()
 	if h == nil {
-		return false
+		return slices.Contains(tableSignals(), sig) // a table nobody prints yet
 	}
 	h()
 	return true

@@ -96,12 +96,23 @@ func TestConnTable(t *testing.T) {
 				}
 			}
 
-			rows, totals := reg.Snapshot()
+			// A count follows its copy's write a moment after the peer
+			// has the bytes: look again until it has caught up.
+			var rows []conntrack.Row
+			var totals conntrack.Totals
 			var row *conntrack.Row
-			for i := range rows {
-				if rows[i].Remote == c.LocalAddr().String() {
-					row = &rows[i]
+			for try := 0; try < 100; try++ {
+				rows, totals = reg.Snapshot()
+				row = nil
+				for i := range rows {
+					if rows[i].Remote == c.LocalAddr().String() {
+						row = &rows[i]
+					}
 				}
+				if row != nil && row.BytesIn == in && row.BytesOut == out {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
 			if row == nil || totals.Active != 1 {
 				t.Fatalf("client %s not listed alone in %+v", c.LocalAddr(), rows)

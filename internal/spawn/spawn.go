@@ -248,14 +248,12 @@ func (p *Program) runPiped(ctx context.Context, conn net.Conn, env []string, ro 
 	ro.CloseStdoutAtPeerEOF = true
 	if ro.SendOnly {
 		inW.Close() // the connection is never read: nothing will come
-	} else {
-		for _, d := range o.Prelude {
-			ro.Log.Record(d)
-			ro.Track.AddIn(int64(len(d)))
-			if _, err := inW.Write(d); err != nil {
-				break // the program is not reading; the relay will see it
-			}
-		}
+	}
+	if len(o.Prelude) > 0 {
+		// Read by the relay like any datagram, after the program runs:
+		// written here first, a burst could fill the program's pipes
+		// before anyone reads its output.
+		conn = &preludeConn{Conn: conn, queued: o.Prelude}
 	}
 	_, rerr := relay.Run(ctx, conn, outR, inW, ro)
 	inW.Close()
@@ -271,6 +269,22 @@ func (p *Program) runPiped(ctx context.Context, conn net.Conn, env []string, ro 
 		o.logf("Relay to the child ended: %v.", rerr)
 	}
 	return werr
+}
+
+// preludeConn is a datagram connection whose first reads return queued,
+// one datagram each, before its own.
+type preludeConn struct {
+	net.Conn
+	queued [][]byte
+}
+
+func (c *preludeConn) Read(p []byte) (int, error) {
+	if len(c.queued) > 0 {
+		n := copy(p, c.queued[0]) // a datagram longer than p is cut, as a socket would
+		c.queued = c.queued[1:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }
 
 // start starts the program on the pipe ends stdin and stdout, which it

@@ -64,7 +64,12 @@ func TakeQueued(pc net.PacketConn, peer net.Addr, size int) ([][]byte, error) {
 	var kept [][]byte
 	var rerr error
 	err = raw.Read(func(fd uintptr) bool {
-		for {
+		// Everything queued before the connect fits in the receive
+		// buffer; past twice its size the rest is the peer's, arriving
+		// since, which the session reads as usual.
+		limit, _ := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
+		limit = max(2*limit, size)
+		for taken := 0; taken < limit; {
 			n, from, err := syscall.Recvfrom(int(fd), buf, syscall.MSG_DONTWAIT)
 			switch {
 			case errors.Is(err, syscall.EAGAIN):
@@ -75,10 +80,12 @@ func TakeQueued(pc net.PacketConn, peer net.Addr, size int) ([][]byte, error) {
 				rerr = err
 				return true
 			}
+			taken += n
 			if a := sockaddrToAddr(from); a != nil && a.String() == peer.String() {
 				kept = append(kept, append([]byte(nil), buf[:n]...))
 			}
 		}
+		return true
 	})
 	return kept, errors.Join(err, rerr)
 }
