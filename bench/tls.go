@@ -165,16 +165,9 @@ const (
 func runTLSBulk(ctx context.Context, t *tool, ends tlsEnds, size int64, dir string, timeout time.Duration) (elapsed, cpu time.Duration, err error) {
 	s := newSession(ctx, timeout)
 	defer s.close()
+	// The receiving end first, so that it listens before anyone connects.
 	var port int
-	var begin time.Time
-	if ends == tlsBoth {
-		return runTLSBoth(s, t, size, dir)
-	}
 	if ends == tlsSends {
-		src, err := tlsSource(dir, size)
-		if err != nil {
-			return 0, 0, err
-		}
 		cert, err := benchCert()
 		if err != nil {
 			return 0, 0, err
@@ -186,41 +179,22 @@ func runTLSBulk(ctx context.Context, t *tool, ends tlsEnds, size int64, dir stri
 		s.closers = append(s.closers, ln)
 		port = ln.Addr().(*net.TCPAddr).Port
 		s.goPart(func(ctx context.Context) error { return receiveGo(ctx, ln, size) })
-		stdin, err := os.Open(src)
-		if err != nil {
-			return 0, 0, err
-		}
-		stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-		if err != nil {
-			stdin.Close()
-			return 0, 0, err
-		}
-		begin = time.Now()
-		if _, err := s.start(t, []string{"--ssl", loopback, strconv.Itoa(port)}, stdin, stdout); err != nil {
-			return 0, 0, err
-		}
-	} else {
-		var err error
-		if port, err = freePort(); err != nil {
-			return 0, 0, err
-		}
-		stdin, err := s.idleStdin()
-		if err != nil {
-			return 0, 0, err
-		}
-		stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-		if err != nil {
-			stdin.Close()
-			return 0, 0, err
-		}
-		if _, err := s.start(t, []string{"--ssl", "-l", loopback, strconv.Itoa(port)}, stdin, stdout); err != nil {
-			return 0, 0, err
-		}
-		if err := waitListen(s.ctx, port); err != nil {
-			return 0, 0, s.failed(err)
-		}
+	} else if port, err = s.startTLSListener(t); err != nil {
+		return 0, 0, err
+	}
+	var begin time.Time
+	if ends == tlsReceives {
 		begin = time.Now()
 		s.goPart(func(ctx context.Context) error { return sendTLS(ctx, port, size) })
+	} else {
+		src, err := tlsSource(dir, size)
+		if err != nil {
+			return 0, 0, err
+		}
+		begin = time.Now()
+		if err := s.startTLSSender(t, port, src); err != nil {
+			return 0, 0, err
+		}
 	}
 	if err := s.wait(); err != nil {
 		return 0, 0, err
@@ -228,49 +202,45 @@ func runTLSBulk(ctx context.Context, t *tool, ends tlsEnds, size int64, dir stri
 	return time.Since(begin), s.cpu(), nil
 }
 
-// runTLSBoth is runTLSBulk with t at both ends: t --ssl -l (an idle
-// stdin, stdout /dev/null) receives what t --ssl sends from a file.
-func runTLSBoth(s *session, t *tool, size int64, dir string) (elapsed, cpu time.Duration, err error) {
-	src, err := tlsSource(dir, size)
-	if err != nil {
-		return 0, 0, err
-	}
+// startTLSListener starts t --ssl -l on a free port, stdin an idle pipe
+// and stdout /dev/null, and waits until it listens.
+func (s *session) startTLSListener(t *tool) (int, error) {
 	port, err := freePort()
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
-	idle, err := s.idleStdin()
+	stdin, err := s.idleStdin()
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
-	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		idle.Close()
-		return 0, 0, err
-	}
-	if _, err := s.start(t, []string{"--ssl", "-l", loopback, strconv.Itoa(port)}, idle, null); err != nil {
-		return 0, 0, err
-	}
-	if err := waitListen(s.ctx, port); err != nil {
-		return 0, 0, s.failed(err)
-	}
-	stdin, err := os.Open(src)
-	if err != nil {
-		return 0, 0, err
-	}
-	null2, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		stdin.Close()
-		return 0, 0, err
+		return 0, err
 	}
-	begin := time.Now()
-	if _, err := s.start(t, []string{"--ssl", loopback, strconv.Itoa(port)}, stdin, null2); err != nil {
-		return 0, 0, err
+	if _, err := s.start(t, []string{"--ssl", "-l", loopback, strconv.Itoa(port)}, stdin, stdout); err != nil {
+		return 0, err
 	}
-	if err := s.wait(); err != nil {
-		return 0, 0, err
+	if err := waitListen(s.ctx, port); err != nil {
+		return 0, s.failed(err)
 	}
-	return time.Since(begin), s.cpu(), nil
+	return port, nil
+}
+
+// startTLSSender starts t --ssl to port, stdin the file src and stdout
+// /dev/null.
+func (s *session) startTLSSender(t *tool, port int, src string) error {
+	stdin, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		stdin.Close()
+		return err
+	}
+	_, err = s.start(t, []string{"--ssl", loopback, strconv.Itoa(port)}, stdin, stdout)
+	return err
 }
 
 // tlsSource is the path of a file of size bytes for the TLS senders.
