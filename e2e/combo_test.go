@@ -162,18 +162,7 @@ func TestComboExecTable(t *testing.T) {
 		"gnc_connections_accepted_total": 1, "gnc_connections_denied_total": 1, "gnc_connections_active": 1,
 		"gnc_listeners": 1, "gnc_received_bytes_total": 4, "gnc_sent_bytes_total": 5, "gnc_broker_dropped_total": 0,
 	}
-	var m map[string]float64
-	for range 100 { // the counts follow the copies a moment later
-		var err error
-		if m, err = testnet.ParseMetrics(httpGet(t, "http://"+testnet.Addr(v4, status)+"/metrics")); err != nil {
-			t.Fatalf("/metrics: %v", err)
-		}
-		if fmt.Sprint(m) == fmt.Sprint(want) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Errorf("/metrics = %v\nwant %v", m, want)
+	waitMetrics(t, status, want)
 }
 
 // TestComboExecUDPQueued: a datagram another sender gets in while a UDP
@@ -225,18 +214,7 @@ func TestComboExecUDPTable(t *testing.T) {
 		"gnc_connections_accepted_total": 1, "gnc_connections_denied_total": 0, "gnc_connections_active": 1,
 		"gnc_listeners": 0, "gnc_received_bytes_total": 3, "gnc_sent_bytes_total": 3, "gnc_broker_dropped_total": 0,
 	}
-	var m map[string]float64
-	for range 100 { // the counts follow the copies a moment later
-		var err error
-		if m, err = testnet.ParseMetrics(httpGet(t, "http://"+testnet.Addr(v4, status)+"/metrics")); err != nil {
-			t.Fatalf("/metrics: %v", err)
-		}
-		if fmt.Sprint(m) == fmt.Sprint(want) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Errorf("/metrics = %v\nwant %v", m, want)
+	waitMetrics(t, status, want)
 }
 
 // TestComboExecUDPBurst: a peer whose first datagrams fill the program's
@@ -269,4 +247,23 @@ func TestComboExecUDPBurst(t *testing.T) {
 		}
 	}
 	t.Fatal("no ping came back after the burst")
+}
+
+// waitMetrics reads /metrics from the --status port until it equals want
+// (the counts follow the copies a moment after the peer has the bytes),
+// and fails the test if it does not within about two seconds.
+func waitMetrics(t *testing.T, status int, want map[string]float64) {
+	t.Helper()
+	var m map[string]float64
+	for range 100 {
+		var err error
+		if m, err = testnet.ParseMetrics(httpGet(t, "http://"+testnet.Addr(v4, status)+"/metrics")); err != nil {
+			t.Fatalf("/metrics: %v", err)
+		}
+		if fmt.Sprint(m) == fmt.Sprint(want) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("/metrics = %v\nwant %v", m, want)
 }
