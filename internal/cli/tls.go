@@ -74,11 +74,11 @@ func (e *env) clientHandshake(ctx context.Context, cl *tlsClient, conn net.Conn)
 			secured, cs = dc, tlsx.DTLSState(dc.Conn)
 		}
 	} else {
-		tc := tls.Client(conn, cl.tls.Config)
-		if err = tlsx.Handshake(ctx, tc, e.cfg.ConnectTimeout); err != nil {
+		tc := tlsx.Secure(conn, cl.tls.Config)
+		if err = tlsx.Handshake(ctx, tc.Conn, e.cfg.ConnectTimeout); err != nil {
 			tc.Close()
 		} else {
-			secured, cs = &tlsx.Conn{Conn: tc}, tc.ConnectionState()
+			secured, cs = tc, tc.ConnectionState()
 		}
 	}
 	if err != nil {
@@ -224,8 +224,8 @@ func (e *env) dtlsListeners(pcs []net.PacketConn) ([]net.Listener, secureFunc, e
 // pipes) call it in the client's own goroutine, so a slow client never
 // holds up others.
 func (e *env) serverHandshake(ctx context.Context, cfg *tls.Config, conn net.Conn) net.Conn {
-	tc := tls.Server(conn, cfg)
-	if err := tlsx.Handshake(ctx, tc, e.cfg.ConnectTimeout); err != nil {
+	tc := tlsx.SecureServer(conn, cfg)
+	if err := tlsx.Handshake(ctx, tc.Conn, e.cfg.ConnectTimeout); err != nil {
 		tc.Close()
 		if ctx.Err() == nil {
 			e.conns.CountDenied()
@@ -238,7 +238,7 @@ func (e *env) serverHandshake(ctx context.Context, cfg *tls.Config, conn net.Con
 		e.debugf("Client certificate: %s", tlsx.FormatName(cs.PeerCertificates[0].Subject))
 	}
 	e.debugf("%s", describeState(cs))
-	return &tlsx.Conn{Conn: tc}
+	return tc
 }
 
 // handshaker admits a listener's new clients to a hub: at once in plain

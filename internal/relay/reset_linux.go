@@ -10,8 +10,12 @@ import (
 // which has not sent its own FIN, was reset rather than closed: after the
 // peer's FIN such a socket waits in CLOSE_WAIT, after a reset it is CLOSED.
 func wasReset(c net.Conn) bool {
-	if w, ok := c.(interface{ NetConn() net.Conn }); ok {
-		c = w.NetConn() // a proxied conn holding early bytes, or TLS
+	for range 4 { // a proxied conn holding early bytes, TLS, and TLS's batching
+		w, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		c = w.NetConn()
 	}
 	tc, ok := c.(*net.TCPConn)
 	if !ok {

@@ -172,11 +172,44 @@ func Handshake(ctx context.Context, c *tls.Conn, timeout time.Duration) error {
 	return err
 }
 
-// Conn is an established TLS connection. It is a plain net.Conn (no file
-// descriptor), so the relay copies it in user space and exec children get
-// pipes. Its CloseWrite sends close_notify and then half-closes the
-// transport, so a peer that ignores close_notify still sees the end.
-type Conn struct{ *tls.Conn }
+// Conn is a TLS connection. It is a plain net.Conn (no file descriptor),
+// so the relay copies it in user space and exec children get pipes. Its
+// CloseWrite sends close_notify and then half-closes the transport, so a
+// peer that ignores close_notify still sees the end. Made by Secure or
+// SecureServer, it sends the records of each Write with one write to the socket.
+type Conn struct {
+	*tls.Conn
+	batch *batchConn // nil: each record is its own write
+}
+
+// Write encrypts p and sends it.
+func (c *Conn) Write(p []byte) (int, error) {
+	if c.batch == nil {
+		return c.Conn.Write(p)
+	}
+	b := c.batch
+	b.writing.Lock()
+	defer b.writing.Unlock()
+	b.busy.Store(true)
+	defer b.busy.Store(false)
+	b.hold()
+	n, err := c.Conn.Write(p)
+	if ferr := b.flush(); ferr != nil && err == nil {
+		return 0, ferr
+	}
+	return n, err
+}
+
+// Close sends close_notify and closes the connection. As tls.Conn.Close
+// does for a Write in flight, it closes the socket at once when a Write is
+// still sending its records (to a peer that does not read), so that Close
+// breaks that Write instead of waiting behind it.
+func (c *Conn) Close() error {
+	if c.batch != nil && c.batch.busy.Load() {
+		c.batch.Conn.Close()
+	}
+	return c.Conn.Close()
+}
 
 // CloseWrite sends close_notify and shuts down the transport's writing
 // side.

@@ -313,11 +313,11 @@ func handshake(t *testing.T, co, so Options, host string) (cs tls.ConnectionStat
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := tls.Client(raw, cl.Config)
+	c := Secure(raw, cl.Config)
+	tc := c.Conn
 	defer tc.Close()
 	if clientErr = Handshake(t.Context(), tc, 10*time.Second); clientErr == nil {
 		cs = tc.ConnectionState()
-		c := &Conn{tc}
 		_, werr := c.Write([]byte("ping"))
 		cerr := c.CloseWrite()
 		got, err := io.ReadAll(c)
