@@ -43,6 +43,7 @@ type config struct {
 	brokerTime time.Duration // per broker fan-out run
 	stallTime  time.Duration // per stalled-member run
 	members    int           // idle members in the broker scale run
+	tlsClient  string        // the handshake row's client: "lean" or "go"
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -58,6 +59,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.brokerTime, "broker-time", 5*time.Second, "sending time per broker fan-out run")
 	fs.DurationVar(&cfg.stallTime, "stall-time", 10*time.Second, "sending time per stalled-member run")
 	fs.IntVar(&cfg.members, "members", fdLimit()-50, "idle members in the broker scale run")
+	fs.StringVar(&cfg.tlsClient, "tls-client", "lean", "the tls-handshake row's client: lean (the harness's minimal TLS 1.3 client) or go (crypto/tls)")
 	quick := fs.Bool("quick", false, "smoke run: -size 64MiB -conns 500 -broker-time 1s -stall-time 2s -members 2000 unless given")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./bench [flags]\n\ncases: ")
@@ -108,6 +110,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.brokerTime <= 0 || cfg.stallTime <= 0 {
 		return cfg, errors.New("-broker-time and -stall-time must be positive")
+	}
+	if cfg.tlsClient != "lean" && cfg.tlsClient != "go" {
+		return cfg, fmt.Errorf("-tls-client: %q is neither lean nor go", cfg.tlsClient)
 	}
 	return cfg, nil
 }
