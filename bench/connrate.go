@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -30,44 +31,60 @@ var connGoals = []goal{{peer: "ncat", ratio: 2}}
 // payload is what each short connection sends.
 const payload = "gnc bench\n"
 
+// connResult is one connection-rate run.
+type connResult struct {
+	rate          float64 // connections per second
+	cpuPerConn    float64 // µs of the tool process's CPU time per connection
+	clientPerConn float64 // µs of the harness's CPU time per connection: the client
+}
+
 // runConnRate starts t's keep-open listener with stdout to /dev/null and
-// makes n short connections to it, inflight at a time. It returns
-// connections per second.
-func runConnRate(ctx context.Context, t *tool, n, inflight int, timeout time.Duration) (float64, error) {
+// makes n short connections to it, inflight at a time. The tool's CPU time
+// is its whole life's, from exec to the SIGTERM that ends it after the
+// last connection, divided by n; the client's is this process's while it
+// dials.
+func runConnRate(ctx context.Context, t *tool, n, inflight int, timeout time.Duration) (connResult, error) {
 	s := newSession(ctx, timeout)
 	defer s.close()
 	port, err := freePort()
 	if err != nil {
-		return 0, err
+		return connResult{}, err
 	}
 	stdin, err := s.idleStdin()
 	if err != nil {
-		return 0, err
+		return connResult{}, err
 	}
 	stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		stdin.Close()
-		return 0, err
+		return connResult{}, err
 	}
 	p, err := s.start(t, t.keep(port), stdin, stdout)
 	if err != nil {
-		return 0, err
+		return connResult{}, err
 	}
 	if err := waitListen(s.ctx, port); err != nil {
-		return 0, s.failed(err)
+		return connResult{}, s.failed(err)
 	}
 
+	var self0, self1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self0)
 	begin := time.Now()
 	err = dialMany(s.ctx, port, n, inflight)
 	elapsed := time.Since(begin)
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self1)
 	p.stop()
 	if werr := s.wait(); werr != nil {
-		return 0, werr // the tool failed: that explains err too
+		return connResult{}, werr // the tool failed: that explains err too
 	}
 	if err != nil {
-		return 0, err
+		return connResult{}, err
 	}
-	return float64(n) / elapsed.Seconds(), nil
+	return connResult{
+		rate:          float64(n) / elapsed.Seconds(),
+		cpuPerConn:    float64(s.cpu()) / float64(time.Microsecond) / float64(n),
+		clientPerConn: float64(cpuTime(self1)-cpuTime(self0)) / float64(time.Microsecond) / float64(n),
+	}, nil
 }
 
 // dialMany makes n short connections to 127.0.0.1:port, inflight at a time,

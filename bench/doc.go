@@ -5,6 +5,9 @@
 // keep-open listener, and --broker fan-out, stalled-member and scale runs
 // against ncat. Go programs in this process, and for the scale run in
 // copies of it started with a hidden subcommand, generate and sink the load.
+// Two "floors", copies of this program started with other hidden
+// subcommands, measure the least any server or scanner can do for the
+// connection-rate and port-scan rows.
 //
 // Typical usage, from the module root:
 //

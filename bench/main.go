@@ -18,6 +18,13 @@ import (
 )
 
 func main() {
+	if ok, err := runFloor(os.Args[1:], os.Stdout); ok {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -54,7 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	size := fs.String("size", "4GiB", "bytes per bulk transfer (suffix KiB, MiB or GiB)")
 	fs.IntVar(&cfg.conns, "conns", 5000, "connections per connection-rate run")
 	fs.IntVar(&cfg.runs, "runs", 1, "runs per figure; the fastest is kept")
-	only := fs.String("only", "", "run only case/tool pairs matching this regexp, e.g. 'both|conn', '/gnc$'")
+	only := fs.String("only", "", "run only case/tool pairs matching this regexp, e.g. 'both|conn', '/gnc$', '/(ncat|floor)$'")
 	fs.DurationVar(&cfg.timeout, "timeout", 0, "limit per run (default: from -size or -conns)")
 	fs.DurationVar(&cfg.brokerTime, "broker-time", 5*time.Second, "sending time per broker fan-out run")
 	fs.DurationVar(&cfg.stallTime, "stall-time", 10*time.Second, "sending time per stalled-member run")
@@ -70,7 +77,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		for _, c := range fanoutCases {
 			fmt.Fprintf(stderr, "%s ", c.id)
 		}
-		fmt.Fprintf(stderr, "stall scale tls-recv tls-send tls-both tls-handshake\ntools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker, proxy and TLS)\n\n")
+		fmt.Fprintf(stderr, "stall scale tls-recv tls-send tls-both tls-handshake\n"+
+			"tools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker, proxy and TLS; "+
+			"floor, the least any program can do, for conn-1, conn-8 and scan)\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -170,11 +179,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			b.logf("%s skipped: %s", t.name, t.missing)
 		}
 	}
-	tput, cpu, kernel, err := b.bulk(ctx)
+	tput, cpu, err := b.bulk(ctx)
 	if err != nil {
 		return err
 	}
-	conn := b.connRate(ctx)
+	conn, connCPU := b.connRate(ctx)
 	scan := b.scanRate(ctx)
 	proxy := b.proxyRate(ctx)
 	broker := b.brokerTables(ctx)
@@ -182,6 +191,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b.report(ctx, stdout, append(append([]*table{tput, cpu, conn, scan, proxy}, broker...), tlsTabs...), kernel)
+	b.report(ctx, stdout, append(append([]*table{tput, cpu, conn, connCPU, scan, proxy}, broker...), tlsTabs...))
 	return nil
 }

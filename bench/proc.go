@@ -55,6 +55,7 @@ func (s *session) start(t *tool, args []string, stdin, stdout *os.File) (*proc, 
 	defer stdout.Close()
 	p := &proc{name: t.name}
 	p.cmd = exec.CommandContext(s.ctx, t.path, args...)
+	p.cmd.Env = t.environ()
 	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = stdin, stdout, &p.stderr
 	p.cmd.WaitDelay = 2 * time.Second
 	if err := p.cmd.Start(); err != nil {

@@ -53,8 +53,8 @@ func absent(t *tool) cell {
 }
 
 // bulk fills the throughput and CPU tables and measures the kernel
-// reference, which it returns as a sentence.
-func (b *bench) bulk(ctx context.Context) (tput, cpu *table, kernel string, err error) {
+// reference, a note under the throughput table.
+func (b *bench) bulk(ctx context.Context) (tput, cpu *table, err error) {
 	size := b.cfg.size
 	gib := float64(size) / (1 << 30)
 	tput = &table{
@@ -76,7 +76,7 @@ func (b *bench) bulk(ctx context.Context) (tput, cpu *table, kernel string, err 
 	if b.needSource() {
 		b.logf("writing a %s source file in %s", sizeText(size), b.dir)
 		if err := makeSource(src, size); err != nil {
-			return nil, nil, "", fmt.Errorf("source file: %w", err)
+			return nil, nil, fmt.Errorf("source file: %w", err)
 		}
 	}
 
@@ -114,12 +114,13 @@ func (b *bench) bulk(ctx context.Context) (tput, cpu *table, kernel string, err 
 		if err != nil {
 			b.fail(kernelCase.id, "go", err)
 		} else {
-			kernel = fmt.Sprintf("Reference, kernel loopback (a Go sender and receiver, 1 MiB writes and reads, no tool): "+
+			kernel := fmt.Sprintf("Reference, kernel loopback (a Go sender and receiver, 1 MiB writes and reads, no tool): "+
 				"%.2f GiB/s, %.3f CPU s/GiB for both ends.", gib/r.elapsed.Seconds(), r.cpu.Seconds()/gib)
 			b.logf("%s", kernel)
+			tput.notes = append(tput.notes, kernel)
 		}
 	}
-	return tput, cpu, kernel, nil
+	return tput, cpu, nil
 }
 
 // needSource reports whether a selected run reads the source file.
@@ -154,58 +155,146 @@ func (b *bench) bestBulk(ctx context.Context, c bulkCase, t *tool, src string, t
 	return best, nil
 }
 
-// connRate fills the connection-rate table.
-func (b *bench) connRate(ctx context.Context) *table {
+// rounds calls run(i) for each of n entrants in turn, cfg.runs rounds, so
+// that a change in the machine's load hits every entrant alike. It stops
+// early when ctx ends.
+func (b *bench) rounds(ctx context.Context, n int, run func(i int)) {
+	for range b.cfg.runs {
+		for i := range n {
+			if ctx.Err() != nil {
+				return
+			}
+			run(i)
+		}
+	}
+}
+
+// connRate fills the connection-rate table and the table of the tools' CPU
+// per connection in the same runs; under them, the floor server's figures
+// and the harness client's CPU per connection.
+func (b *bench) connRate(ctx context.Context) (rate, cpu *table) {
 	n := b.cfg.conns
-	tab := &table{
-		title: fmt.Sprintf("Connection rate, %d short connections to `-l -k` (connections/s, higher is better; × = gnc ÷ peer)", n),
-		tools: b.toolNames(),
-		format: func(v float64) string {
-			return fmt.Sprintf("%.0f", v)
-		},
+	rate = &table{
+		title:  fmt.Sprintf("Connection rate, %d short connections to `-l -k` (connections/s, higher is better; × = gnc ÷ peer)", n),
+		tools:  b.toolNames(),
+		format: func(v float64) string { return fmt.Sprintf("%.0f", v) },
+	}
+	cpu = &table{
+		title:  "Connection rate: CPU per connection, tool process only, same runs (µs, lower is better; × = gnc ÷ peer)",
+		tools:  b.toolNames(),
+		format: func(v float64) string { return fmt.Sprintf("%.1f", v) },
 	}
 	timeout := b.cfg.timeout
 	if timeout == 0 {
 		timeout = 30*time.Second + time.Duration(n)*10*time.Millisecond
 	}
+	var floorRate, floorCPU []floorFigure
+	var client []clientRow
 	for _, c := range connCases {
-		r := row{name: c.name, cells: map[string]cell{}, goals: connGoals}
+		rr := row{name: c.name, cells: map[string]cell{}, goals: connGoals}
+		cr := row{name: c.name, cells: map[string]cell{}}
+		var ts []*tool // the tools to run, then the floor
 		for i := range b.tools {
 			t := &b.tools[i]
 			switch {
-			case !b.selected(c.id, t.name) || ctx.Err() != nil:
-				continue
+			case !b.selected(c.id, t.name):
 			case t.path == "":
-				r.cells[t.name] = absent(t)
-				continue
+				rr.cells[t.name], cr.cells[t.name] = absent(t), absent(t)
 			case t.sequential && c.inflight > 1:
-				r.cells[t.name] = cell{note: "sequential"}
-				continue
+				rr.cells[t.name], cr.cells[t.name] = cell{note: "sequential"}, cell{note: "sequential"}
+			default:
+				ts = append(ts, t)
 			}
-			var best float64
-			var err error
-			for range b.cfg.runs {
-				var rate float64
-				if rate, err = runConnRate(ctx, t, n, c.inflight, timeout); err == nil {
-					best = max(best, rate)
-				}
-			}
-			if best == 0 {
-				r.cells[t.name] = b.fail(c.id, t.name, err)
-				continue
-			}
-			b.logf("%s/%s: %.0f connections/s", c.id, t.name, best)
-			r.cells[t.name] = cell{value: best, ok: true}
 		}
-		if len(r.cells) > 0 {
-			tab.add(r)
+		if b.selected(c.id, floorName) {
+			if floor, err := floorTool(); err != nil {
+				b.fail(c.id, floorName, err)
+			} else {
+				ts = append(ts, &floor)
+			}
+		}
+		best := make([]connResult, len(ts)) // the fastest run of each
+		errs := make([]error, len(ts))
+		b.rounds(ctx, len(ts), func(i int) {
+			r, err := runConnRate(ctx, ts[i], n, c.inflight, timeout)
+			switch {
+			case err != nil:
+				errs[i] = err
+			case r.rate > best[i].rate:
+				best[i] = r
+			}
+		})
+		cl := clientRow{name: c.name}
+		for i, t := range ts {
+			r := best[i]
+			if r.rate == 0 {
+				if errs[i] == nil {
+					continue // not run: the harness is stopping
+				}
+				f := b.fail(c.id, t.name, errs[i])
+				if t.name != floorName {
+					rr.cells[t.name], cr.cells[t.name] = f, f
+				}
+				continue
+			}
+			b.logf("%s/%s: %.0f connections/s, %.1f µs CPU per connection, client %.1f µs",
+				c.id, t.name, r.rate, r.cpuPerConn, r.clientPerConn)
+			cl.cpu = append(cl.cpu, namedValue{t.name, r.clientPerConn})
+			if t.name == floorName { // last, after the peer's cells
+				floorRate = append(floorRate, floorFigure{name: c.name, value: r.rate, peer: rr.cells[floorPeerConn]})
+				floorCPU = append(floorCPU, floorFigure{name: c.name, value: r.cpuPerConn, peer: cr.cells[floorPeerConn]})
+				continue
+			}
+			rr.cells[t.name] = cell{value: r.rate, ok: true}
+			cr.cells[t.name] = cell{value: r.cpuPerConn, ok: true}
+		}
+		if len(rr.cells) > 0 {
+			rate.add(rr)
+			cpu.add(cr)
+		}
+		if len(cl.cpu) > 0 {
+			client = append(client, cl)
 		}
 	}
-	return tab
+	if len(floorRate) > 0 {
+		rate.notes = append(rate.notes, floorNote(floorServeText, "connections/s", floorPeerConn, floorRate, rate.format))
+		cpu.notes = append(cpu.notes, floorNote("Floor, the same server and runs", "µs", floorPeerConn, floorCPU, cpu.format))
+	}
+	if len(client) > 0 {
+		cpu.notes = append(cpu.notes, clientNote(client, cpu.format))
+	}
+	return rate, cpu
+}
+
+// A clientRow is the harness client's CPU per connection in one row's
+// kept runs, by tool.
+type clientRow struct {
+	name string
+	cpu  []namedValue
+}
+
+type namedValue struct {
+	name  string
+	value float64
+}
+
+// clientNote is the sentence giving the harness client's CPU per
+// connection, the load's own cost on the shared cores.
+func clientNote(rows []clientRow, format func(float64) string) string {
+	var parts []string
+	for _, r := range rows {
+		var vs []string
+		for _, v := range r.cpu {
+			vs = append(vs, v.name+" "+format(v.value))
+		}
+		parts = append(parts, r.name+": "+strings.Join(vs, ", "))
+	}
+	return "The load: the harness's Go client, CPU µs per connection in the same runs, by the server it dialed: " +
+		strings.Join(parts, "; ") + "."
 }
 
 // report writes the markdown: how it was run, on what, and the tables.
-func (b *bench) report(ctx context.Context, w io.Writer, tables []*table, kernel string) {
+func (b *bench) report(ctx context.Context, w io.Writer, tables []*table) {
 	cmd := "go run ./bench"
 	if len(b.cfg.args) > 0 {
 		cmd += " " + strings.Join(b.cfg.args, " ")
@@ -228,9 +317,6 @@ func (b *bench) report(ctx context.Context, w io.Writer, tables []*table, kernel
 	fmt.Fprintln(w)
 	for _, t := range tables {
 		t.markdown(w)
-		if t == tables[0] && kernel != "" {
-			fmt.Fprintf(w, "%s\n\n", kernel)
-		}
 	}
 	if len(b.failures) > 0 {
 		fmt.Fprintf(w, "Failed runs:\n\n")

@@ -73,12 +73,19 @@ type table struct {
 	tools  []string // columns, gnc first
 	format func(float64) string
 	rows   []row
+	notes  []string // paragraphs after the table: reference figures
 }
 
 func (t *table) add(r row) { t.rows = append(t.rows, r) }
 
-// markdown writes t; it writes nothing for a table without rows.
+// markdown writes t and its notes; a table without rows writes its notes
+// only.
 func (t *table) markdown(w io.Writer) {
+	defer func() {
+		for _, n := range t.notes {
+			fmt.Fprintf(w, "%s\n\n", n)
+		}
+	}()
 	if len(t.rows) == 0 {
 		return
 	}

@@ -32,6 +32,17 @@ type tool struct {
 	keep func(port int) []string
 	// sequential: keep serves one client at a time.
 	sequential bool
+	// env is added to the harness's environment for the tool.
+	env []string
+}
+
+// environ is the environment t runs in: nil (the harness's) or the
+// harness's and t.env.
+func (t *tool) environ() []string {
+	if len(t.env) == 0 {
+		return nil
+	}
+	return append(os.Environ(), t.env...)
 }
 
 const loopback = "127.0.0.1"
