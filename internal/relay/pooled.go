@@ -7,15 +7,24 @@ import (
 	"syscall"
 )
 
-// copyBuffers are the buffers of user-space stream copies for connections
-// without a file descriptor (TLS): sessions come and go under -k, and the
-// buffer of each is reused rather than allocated. A TLS connection sends
-// each chunk's records with one socket write, so a chunk of eight records
-// costs the sender and the woken receiver one system call each, not eight.
-var copyBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 128<<10)
-	return &b
-}}
+// toConnBuffers and fromConnBuffers are the buffers of user-space stream
+// copies for connections without a file descriptor (TLS): sessions come and
+// go under -k, and the buffer of each is reused rather than allocated. Copies into TLS take
+// 128 KiB chunks: a TLS connection sends each chunk's records with one
+// socket write, so a chunk of eight records costs the sender and the woken
+// receiver one system call each, not eight. Copies out of TLS get at most
+// one record (16 KiB) per Read, so a smaller buffer does.
+var (
+	toConnBuffers   = bufferPool(128 << 10)
+	fromConnBuffers = bufferPool(32 << 10)
+)
+
+func bufferPool(size int) *sync.Pool {
+	return &sync.Pool{New: func() any {
+		b := make([]byte, size)
+		return &b
+	}}
+}
 
 // wrapped reports whether c is a connection the kernel cannot move bytes
 // for (no file descriptor: TLS, DTLS), which is copied in user space. A
@@ -34,15 +43,15 @@ func wrapped(c net.Conn) bool {
 	return true
 }
 
-// copyPooled copies src to dst with a pooled buffer until src's EOF, adds
+// copyPooled copies src to dst with a buffer from pool until src's EOF, adds
 // each write to counted (the connection table's count), and
 // tells a read error from a write error: for a TLS connection those are
 // alerts and record errors that no errno classifies. Calling Read and
 // Write directly keeps io.Copy's ReaderFrom/WriterTo paths, which would
 // allocate a buffer of their own, out of the way.
-func copyPooled(dst io.Writer, src io.Reader, counted func(int64)) (n int64, readErr, writeErr error) {
-	bp := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(bp)
+func copyPooled(dst io.Writer, src io.Reader, pool *sync.Pool, counted func(int64)) (n int64, readErr, writeErr error) {
+	bp := pool.Get().(*[]byte)
+	defer pool.Put(bp)
 	buf := *bp
 	for {
 		nr, err := src.Read(buf)

@@ -227,7 +227,7 @@ func (s *session) upstream(out chan<- copyResult) {
 		}
 		r.n, r.readErr, r.writeErr = p.run()
 	} else if wrapped(s.conn) {
-		r.n, r.readErr, r.writeErr = copyPooled(s.conn, s.stdin, s.track.AddOut)
+		r.n, r.readErr, r.writeErr = copyPooled(s.conn, s.stdin, toConnBuffers, s.track.AddOut)
 	} else {
 		var err error
 		r.n, err = copyStdin(s.conn, s.stdin, s.track)
@@ -261,7 +261,7 @@ func (s *session) downstream(out chan<- copyResult) {
 		// the peer's; stdout's are ours.
 		r.n, r.readErr, r.writeErr = p.run()
 	} else if wrapped(s.conn) {
-		r.n, r.readErr, r.writeErr = copyPooled(s.stdout, s.conn, s.track.AddIn)
+		r.n, r.readErr, r.writeErr = copyPooled(s.stdout, s.conn, fromConnBuffers, s.track.AddIn)
 	} else {
 		var err error
 		r.n, err = copyToStdout(s.stdout, s.conn, s.track)

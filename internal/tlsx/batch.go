@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"net"
 	"sync"
-	"sync/atomic"
 )
 
 // batchConn sits between a tls.Conn and its socket. crypto/tls writes each
@@ -15,11 +14,14 @@ import (
 // straight through.
 type batchConn struct {
 	net.Conn
-	writing sync.Mutex  // one Conn.Write at a time: its records are gathered together
-	busy    atomic.Bool // a Conn.Write is under way
-	mu      sync.Mutex  // writes to the socket, in crypto/tls's order
+	writing sync.Mutex // one Conn.Write (or CloseWrite, Close) at a time
+	mu      sync.Mutex // writes to the socket, in crypto/tls's order
 	holding bool
 	bufp    *[]byte
+	// err is the first failed flush: crypto/tls believes those records
+	// sent, so the record stream is broken for good and every later write
+	// fails, as crypto/tls's own writes do after an error.
+	err error
 }
 
 // batchBuffers recycle the gathering buffers: a connection holds one only
@@ -29,9 +31,15 @@ var batchBuffers = sync.Pool{New: func() any {
 	return &b
 }}
 
+// maxPooledBatch is the largest gathering buffer kept for reuse.
+const maxPooledBatch = 256 << 10
+
 func (b *batchConn) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.err != nil {
+		return 0, b.err
+	}
 	if b.holding {
 		*b.bufp = append(*b.bufp, p...)
 		return len(p), nil
@@ -54,9 +62,17 @@ func (b *batchConn) flush() error {
 	b.holding = false
 	bufp := b.bufp
 	b.bufp = nil
-	_, err := b.Conn.Write(*bufp)
+	var err error
+	if len(*bufp) > 0 {
+		_, err = b.Conn.Write(*bufp)
+	}
+	if err != nil && b.err == nil {
+		b.err = err
+	}
 	*bufp = (*bufp)[:0]
-	batchBuffers.Put(bufp)
+	if cap(*bufp) <= maxPooledBatch { // one huge Write does not stay pinned in the pool
+		batchBuffers.Put(bufp)
+	}
 	return err
 }
 

@@ -32,11 +32,9 @@ func (c *countingConn) count() int {
 	return c.writes
 }
 
-// securePair returns a handshaken client Conn over a counting socket and
-// the server's end.
-func securePair(t *testing.T) (*Conn, *countingConn, *tls.Conn) {
+// defaultConfigs are a listener's and a client's configs with no options.
+func defaultConfigs(t *testing.T) (*Server, *Client) {
 	t.Helper()
-	ln := testnet.Listen(t, "tcp", "127.0.0.1:0")
 	srv, err := NewServer(Options{}, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +43,15 @@ func securePair(t *testing.T) (*Conn, *countingConn, *tls.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv, cl
+}
+
+// securePair returns a handshaken client Conn over a counting socket and
+// the server's end.
+func securePair(t *testing.T) (*Conn, *countingConn, *tls.Conn) {
+	t.Helper()
+	ln := testnet.Listen(t, "tcp", "127.0.0.1:0")
+	srv, cl := defaultConfigs(t)
 	accepted := make(chan *tls.Conn, 1)
 	go func() {
 		c, err := ln.Accept()
@@ -178,17 +185,68 @@ func TestBatchCloseBreaksStuckWrite(t *testing.T) {
 		}
 	}()
 	time.Sleep(100 * time.Millisecond) // let the socket buffers fill
-	closed := make(chan struct{})
-	go func() {
-		c.Close()
-		close(closed)
-	}()
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
 	select {
-	case <-closed:
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close breaking a Write: %v, want nil as crypto/tls", err)
+		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("Close waited behind a stuck Write")
 	}
 	if err := <-done; err == nil {
 		t.Error("the stuck Write ended without an error")
+	}
+}
+
+// A Write whose socket write failed part-way (a write deadline) leaves the
+// record stream broken: later Writes fail too, as with crypto/tls alone,
+// instead of sending records the peer cannot decrypt.
+func TestBatchFailedFlushIsPermanent(t *testing.T) {
+	c, _, _ := securePair(t)
+	c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := c.Write(make([]byte, 16<<20)); err == nil {
+		t.Fatal("a 16 MiB Write to a peer that does not read met its deadline")
+	}
+	c.SetWriteDeadline(time.Time{})
+	for _, size := range []int{5, 64 << 10} {
+		if n, err := c.Write(make([]byte, size)); err == nil {
+			t.Errorf("Write of %d bytes after a failed one: %d, nil; want an error", size, n)
+		}
+	}
+}
+
+// A large Write before the handshake runs the handshake first rather than
+// holding its records back (and hanging).
+func TestBatchWriteBeforeHandshake(t *testing.T) {
+	ln := testnet.Listen(t, "tcp", "127.0.0.1:0")
+	srv, cl := defaultConfigs(t)
+	const size = 64 << 10
+	got := make(chan int, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- -1
+			return
+		}
+		tc := tls.Server(c, srv.Config)
+		defer tc.Close()
+		tc.SetDeadline(time.Now().Add(10 * time.Second))
+		n, _ := io.ReadFull(tc, make([]byte, size))
+		got <- n
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Secure(raw, cl.Config)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write(make([]byte, size)); err != nil {
+		t.Fatalf("Write before the handshake: %v", err)
+	}
+	if n := <-got; n != size {
+		t.Errorf("server read %d bytes, want %d", n, size)
 	}
 }

@@ -184,14 +184,17 @@ type Conn struct {
 
 // Write encrypts p and sends it.
 func (c *Conn) Write(p []byte) (int, error) {
-	if c.batch == nil {
+	// A short Write is one record at any record size: nothing to gather,
+	// and no 64 KiB buffer held for a chat line to a slow peer.
+	if c.batch == nil || len(p) <= smallWrite {
 		return c.Conn.Write(p)
+	}
+	if err := c.Conn.Handshake(); err != nil { // its records must not be held
+		return 0, err
 	}
 	b := c.batch
 	b.writing.Lock()
 	defer b.writing.Unlock()
-	b.busy.Store(true)
-	defer b.busy.Store(false)
 	b.hold()
 	n, err := c.Conn.Write(p)
 	if ferr := b.flush(); ferr != nil && err == nil {
@@ -200,20 +203,35 @@ func (c *Conn) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// smallWrite is the largest Write sent without gathering: it fits the
+// smallest record crypto/tls makes (about 1.2 KiB at the start of its
+// dynamic record sizing).
+const smallWrite = 1024
+
 // Close sends close_notify and closes the connection. As tls.Conn.Close
 // does for a Write in flight, it closes the socket at once when a Write is
 // still sending its records (to a peer that does not read), so that Close
 // breaks that Write instead of waiting behind it.
 func (c *Conn) Close() error {
-	if c.batch != nil && c.batch.busy.Load() {
-		c.batch.Conn.Close()
+	if c.batch == nil {
+		return c.Conn.Close()
 	}
+	if !c.batch.writing.TryLock() {
+		c.batch.Conn.Close()
+		c.Conn.Close()
+		return nil
+	}
+	defer c.batch.writing.Unlock()
 	return c.Conn.Close()
 }
 
 // CloseWrite sends close_notify and shuts down the transport's writing
 // side.
 func (c *Conn) CloseWrite() error {
+	if c.batch != nil {
+		c.batch.writing.Lock()
+		defer c.batch.writing.Unlock()
+	}
 	err := c.Conn.CloseWrite()
 	if cw, ok := c.NetConn().(interface{ CloseWrite() error }); ok {
 		if err2 := cw.CloseWrite(); err == nil {
