@@ -135,6 +135,54 @@ func TestSignalWhileStdoutBlocked(t *testing.T) {
 	}
 }
 
+// TestSignalKeepOpenWhileStdoutBlocked: SIGTERM ends gnc -l -k whose stdout
+// is a pipe nobody reads, also while a client that sent its bytes before
+// it was accepted is being read on the accept loop.
+func TestSignalKeepOpenWhileStdoutBlocked(t *testing.T) {
+	t.Parallel()
+	port := testnet.FreePort(t, "tcp", v4)
+	outR, outW, _ := os.Pipe()
+	defer outR.Close()
+	cmd := gncCmd(t, "-lk", v4, itoa(port))
+	cmd.Stdout = outW
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	outW.Close()
+	waitListening(t, "tcp", port, "")
+	flood := dial(t, "tcp", testnet.Addr(v4, port))
+	go func() { // until the pipe is full and flood's buffers too
+		chunk := make([]byte, 64<<10)
+		for {
+			if _, err := flood.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	waitPipeFull(t, outR)
+	for range 3 { // each sends before gnc can get to it
+		write(t, dial(t, "tcp", testnet.Addr(v4, port)), strings.Repeat("y", 32<<10))
+	}
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			t.Fatalf("gnc ended with %v", err)
+		}
+		if ws := exit.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+			t.Errorf("gnc ended with %v, want death by SIGTERM", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("gnc -l -k did not end on SIGTERM with its stdout blocked")
+	}
+}
+
 // waitPipeFull waits until the pipe read by r holds as much as it can.
 func waitPipeFull(t *testing.T, r *os.File) {
 	t.Helper()

@@ -234,9 +234,16 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener, secure secureFu
 	}
 	err := e.runStdinThenWait(ctx, hub.RunStdin)
 	cancel()
-	wg.Wait()
-	hs.wait()
-	closeHub(signalled, hub)
+	if signalled.Err() != nil {
+		// An accept loop reads a new client's first bytes itself and may
+		// be blocked writing them to a stdout nobody reads: like the
+		// members' goroutines (see Hub.Abort), it ends with the process.
+		hub.Abort()
+	} else {
+		wg.Wait()
+		hs.wait()
+		hub.Close()
+	}
 	if failed := stdoutFailure(); failed != nil {
 		return failed
 	}

@@ -2,10 +2,8 @@ package relay
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"time"
 
@@ -130,54 +128,23 @@ func (h *Hub) AddConn(c net.Conn, max int) bool {
 	if !h.Join(c, max) {
 		return false
 	}
-	if !h.o.SendOnly { // --send-only never reads; a member stays until a write to it fails
-		h.wg.Go(func() { h.serveConn(c) })
+	if h.o.SendOnly { // --send-only never reads; a member stays until a write to it fails
+		return true
 	}
-	return true
-}
-
-// serveConn copies one member's data to stdout.
-func (h *Hub) serveConn(c net.Conn) {
-	defer h.Leave(c)
 	h.mu.Lock()
 	st := h.members[c]
 	h.mu.Unlock()
 	if st == nil {
-		return
+		return true // the hub closed in between, and closed c
 	}
-	bufp := memberBuffers.Get().(*[]byte)
-	defer memberBuffers.Put(bufp)
-	buf := *bufp
-	var telnet func([]byte) []byte
-	if h.o.Telnet {
-		telnet = telnetTransform(c)
+	r := h.newMemberReader(c, st)
+	if r.readReady() {
+		r.release()
+		h.Leave(c)
+		return true
 	}
-	for {
-		if st.idle != nil {
-			c.SetReadDeadline(time.Now().Add(st.idle.remaining()))
-		}
-		n, err := c.Read(buf)
-		if n > 0 {
-			st.idle.touch()
-			st.track.AddIn(int64(n))
-			chunk := buf[:n]
-			h.o.Log.Record(chunk)
-			if telnet != nil {
-				chunk = telnet(chunk)
-			}
-			h.write(chunk)
-		}
-		if err == nil {
-			continue
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) && st.idle != nil {
-			if st.idle.remaining() > 0 {
-				continue
-			}
-			h.logf("Idle timeout expired (%d ms); closing %s.", h.o.IdleTimeout.Milliseconds(), c.RemoteAddr())
-		}
-		return
-	}
+	h.wg.Go(r.serve)
+	return true
 }
 
 // Output writes one member's chunk to stdout (and the session log), whole.
