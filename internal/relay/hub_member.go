@@ -43,8 +43,8 @@ const inlineReads = 4
 // It reports true when c is done (EOF or error) and false when c is still
 // open and serve must go on.
 func (r *memberReader) readReady() bool {
-	if r.st.idle != nil {
-		return false // serve owns -i's read deadlines
+	if r.st.idle != nil || r.h.o.Delay > 0 {
+		return false // serve owns -i's read deadlines; -d's sleeps must not hold up accepting
 	}
 	buf := *r.bufp
 	for range inlineReads {

@@ -27,6 +27,8 @@ func TestHubReadsReadyMemberInline(t *testing.T) {
 		{name: "telnet", o: Options{Telnet: true}, sent: "\xff\xfe\x01x\n", eof: true, inline: true, want: "x\n"},
 		{name: "idle timeout leaves it to the member's goroutine", o: Options{IdleTimeout: time.Minute},
 			sent: "i\n", eof: true, want: "i\n"},
+		{name: "delay leaves it to the member's goroutine", o: Options{Delay: time.Millisecond},
+			sent: "d\n", eof: true, want: "d\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := testCtx(t)
