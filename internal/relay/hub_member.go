@@ -43,8 +43,11 @@ const inlineReads = 4
 // It reports true when c is done (EOF or error) and false when c is still
 // open and serve must go on.
 func (r *memberReader) readReady() bool {
-	if r.st.idle != nil || r.h.o.Delay > 0 {
-		return false // serve owns -i's read deadlines; -d's sleeps must not hold up accepting
+	// Only the plain case: serve owns -i's read deadlines, and neither -d's
+	// sleeps nor -t's replies (written to a client that may not read) may
+	// hold up accepting.
+	if r.st.idle != nil || r.h.o.Delay > 0 || r.telnet != nil {
+		return false
 	}
 	buf := *r.bufp
 	for range inlineReads {

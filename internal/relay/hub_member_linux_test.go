@@ -24,7 +24,7 @@ func TestHubReadsReadyMemberInline(t *testing.T) {
 		{name: "EOF only", eof: true, inline: true, want: ""},
 		{name: "data, then more", sent: "a", inline: true, thenSend: "b\n", want: "a" + "b\n"},
 		{name: "nothing yet", thenSend: "late\n", want: "late\n"},
-		{name: "telnet", o: Options{Telnet: true}, sent: "\xff\xfe\x01x\n", eof: true, inline: true, want: "x\n"},
+		{name: "telnet leaves it to the member's goroutine", o: Options{Telnet: true}, sent: "\xff\xfe\x01x\n", eof: true, want: "x\n"},
 		{name: "idle timeout leaves it to the member's goroutine", o: Options{IdleTimeout: time.Minute},
 			sent: "i\n", eof: true, want: "i\n"},
 		{name: "delay leaves it to the member's goroutine", o: Options{Delay: time.Millisecond},
