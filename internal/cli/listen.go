@@ -238,7 +238,12 @@ func (e *env) serveMany(ctx context.Context, lns []net.Listener, secure secureFu
 		// An accept loop reads a new client's first bytes itself and may
 		// be blocked writing them to a stdout nobody reads: like the
 		// members' goroutines (see Hub.Abort), it ends with the process.
+		// The listeners are closed here, not left to the loops, so that a
+		// Unix socket file is removed before gnc exits.
 		hub.Abort()
+		for _, ln := range lns {
+			ln.Close()
+		}
 	} else {
 		wg.Wait()
 		hs.wait()

@@ -299,6 +299,10 @@ func (h *handshaker) handshake(conn net.Conn, join func(net.Conn) bool) {
 }
 
 func (h *handshaker) deny(conn net.Conn) {
+	if h.ctx.Err() != nil { // shutting down: the hub refuses everyone, no limit was reached
+		conn.Close()
+		return
+	}
 	h.e.conns.CountDenied()
 	h.e.verbosef("New connection denied: connection limit reached (%d)", h.e.cfg.MaxConns)
 	conn.Close()

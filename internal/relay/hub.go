@@ -79,10 +79,17 @@ func (h *Hub) Len() int {
 // closes it when it leaves. Join does not read from m: use AddConn for
 // stream connections.
 func (h *Hub) Join(m Member, max int) bool {
+	ok, _ := h.join(m, max)
+	return ok
+}
+
+// join is Join; stdinWaiting also says that stdin was holding a chunk (or
+// its EOF) for the next member, which m now is.
+func (h *Hub) join(m Member, max int) (ok, stdinWaiting bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed || (max >= 0 && len(h.members) >= max) {
-		return false
+		return false, false
 	}
 	st := &memberState{}
 	if h.o.IdleTimeout > 0 {
@@ -95,8 +102,9 @@ func (h *Hub) Join(m Member, max int) bool {
 	if h.joined != nil {
 		close(h.joined)
 		h.joined = nil
+		stdinWaiting = true
 	}
-	return true
+	return true, stdinWaiting
 }
 
 // Leave removes m and closes it.
@@ -123,9 +131,12 @@ func (h *Hub) Touch(m Member) {
 
 // AddConn joins c (see Join) and serves it until its EOF, error or idle
 // timeout, or until the hub closes. It reports false, and closes nothing,
-// when c could not join.
+// when c could not join. What c has already sent is read, and written to
+// stdout, before AddConn returns, so AddConn may wait for stdout; it never
+// writes to c.
 func (h *Hub) AddConn(c net.Conn, max int) bool {
-	if !h.Join(c, max) {
+	ok, stdinWaiting := h.join(c, max)
+	if !ok {
 		return false
 	}
 	if h.o.SendOnly { // --send-only never reads; a member stays until a write to it fails
@@ -138,7 +149,10 @@ func (h *Hub) AddConn(c net.Conn, max int) bool {
 		return true // the hub closed in between, and closed c
 	}
 	r := h.newMemberReader(c, st)
-	if r.readReady() {
+	// A chunk stdin holds for the next member goes to c first, as ncat
+	// serves stdin before a new client: c must not be read to its EOF and
+	// closed before RunStdin has written to it.
+	if !stdinWaiting && r.readReady() {
 		r.release()
 		h.Leave(c)
 		return true

@@ -1,6 +1,8 @@
 package relay
 
 import (
+	"io"
+	"net"
 	"path/filepath"
 	"testing"
 	"time"
@@ -69,5 +71,29 @@ func TestHubReadsReadyMemberInline(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// readNow reads bare sockets only, and never reports EOF for an empty
+// buffer.
+func TestReadNow(t *testing.T) {
+	ours, peer := unixPair(t, filepath.Join(t.TempDir(), "s"))
+	if n, err := readNow(ours, nil); n != 0 || err != nil {
+		t.Errorf("readNow with no buffer: %d, %v; want 0, nil", n, err)
+	}
+	buf := make([]byte, 16)
+	if _, err := readNow(ours, buf); err != errWouldBlock {
+		t.Errorf("readNow on a silent peer: %v, want errWouldBlock", err)
+	}
+	if n, err := readNow(struct{ net.Conn }{ours}, buf); n != 0 || err != nil {
+		t.Errorf("readNow on a wrapper: %d, %v; want 0, nil (not readable this way)", n, err)
+	}
+	peer.Write([]byte("hi"))
+	if n, err := readNow(ours, buf); n != 2 || err != nil || string(buf[:n]) != "hi" {
+		t.Errorf("readNow with data waiting: %q, %v", buf[:n], err)
+	}
+	peer.(interface{ CloseWrite() error }).CloseWrite()
+	if _, err := readNow(ours, buf); err != io.EOF {
+		t.Errorf("readNow after the peer's EOF: %v, want io.EOF", err)
 	}
 }

@@ -13,11 +13,19 @@ import (
 var errWouldBlock = errors.New("would block")
 
 // readNow makes one read from c that does not wait: data, io.EOF,
-// errWouldBlock or another error. It returns 0, nil when c has no file
-// descriptor to read from this way (TLS).
+// errWouldBlock or another error. It returns 0, nil when c is not a bare
+// TCP or Unix socket (TLS) or buf is empty.
 func readNow(c net.Conn, buf []byte) (int, error) {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
+	var sc syscall.Conn
+	switch c := c.(type) { // sockets only: a wrapper's own Read must not be bypassed
+	case *net.TCPConn:
+		sc = c
+	case *net.UnixConn:
+		sc = c
+	default:
+		return 0, nil
+	}
+	if len(buf) == 0 {
 		return 0, nil
 	}
 	rc, err := sc.SyscallConn()

@@ -17,8 +17,8 @@ const (
 // AcceptLoop accepts connections from ln and hands each to handle, which
 // owns it from then on. It returns when ctx is done or ln is closed; other
 // Accept errors (EMFILE, ECONNABORTED, ...) are reported to logf and retried
-// after a growing delay. handle runs on the loop's goroutine and must not
-// block.
+// after a growing delay. handle runs on the loop's goroutine: while it
+// runs, nothing is accepted, so it must not wait on a client.
 func AcceptLoop(ctx context.Context, ln net.Listener, logf func(format string, args ...any), handle func(net.Conn)) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer func() {
