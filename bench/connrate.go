@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -46,20 +45,7 @@ type connResult struct {
 func runConnRate(ctx context.Context, t *tool, n, inflight int, timeout time.Duration) (connResult, error) {
 	s := newSession(ctx, timeout)
 	defer s.close()
-	port, err := freePort()
-	if err != nil {
-		return connResult{}, err
-	}
-	stdin, err := s.idleStdin()
-	if err != nil {
-		return connResult{}, err
-	}
-	stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		stdin.Close()
-		return connResult{}, err
-	}
-	p, err := s.start(t, t.keep(port), stdin, stdout)
+	p, port, err := s.startServer(t, t.keep)
 	if err != nil {
 		return connResult{}, err
 	}

@@ -48,6 +48,27 @@ func (s *session) goPart(f func(ctx context.Context) error) {
 	})
 }
 
+// startServer starts t with the arguments args gives for a free port,
+// stdin an idle pipe and stdout /dev/null, as every listening row runs its
+// tool; the caller waits for it to listen.
+func (s *session) startServer(t *tool, args func(port int) []string) (*proc, int, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, 0, err
+	}
+	stdin, err := s.idleStdin()
+	if err != nil {
+		return nil, 0, err
+	}
+	stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		stdin.Close()
+		return nil, 0, err
+	}
+	p, err := s.start(t, args(port), stdin, stdout)
+	return p, port, err
+}
+
 // start runs t with args. stdin and stdout are handed to the child: start
 // closes them whether or not the child starts.
 func (s *session) start(t *tool, args []string, stdin, stdout *os.File) (*proc, error) {

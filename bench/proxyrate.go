@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -87,21 +86,9 @@ func runProxyRate(ctx context.Context, t *tool, n, inflight int, timeout time.Du
 		return 0, err
 	}
 	defer stopTarget()
-	port, err := freePort()
-	if err != nil {
-		return 0, err
-	}
-	stdin, err := s.idleStdin()
-	if err != nil {
-		return 0, err
-	}
-	stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		stdin.Close()
-		return 0, err
-	}
-	args := []string{"-l", "--proxy-type", "http", loopback, strconv.Itoa(port)}
-	p, err := s.start(t, args, stdin, stdout)
+	p, port, err := s.startServer(t, func(port int) []string {
+		return []string{"-l", "--proxy-type", "http", loopback, strconv.Itoa(port)}
+	})
 	if err != nil {
 		return 0, err
 	}

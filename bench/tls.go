@@ -216,20 +216,10 @@ func runTLSBulk(ctx context.Context, t *tool, ends tlsEnds, size int64, dir stri
 // startTLSListener starts t --ssl -l on a free port, stdin an idle pipe
 // and stdout /dev/null, and waits until it listens.
 func (s *session) startTLSListener(t *tool) (int, error) {
-	port, err := freePort()
+	_, port, err := s.startServer(t, func(port int) []string {
+		return []string{"--ssl", "-l", loopback, strconv.Itoa(port)}
+	})
 	if err != nil {
-		return 0, err
-	}
-	stdin, err := s.idleStdin()
-	if err != nil {
-		return 0, err
-	}
-	stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		stdin.Close()
-		return 0, err
-	}
-	if _, err := s.start(t, []string{"--ssl", "-l", loopback, strconv.Itoa(port)}, stdin, stdout); err != nil {
 		return 0, err
 	}
 	if err := waitListen(s.ctx, port); err != nil {
@@ -297,20 +287,9 @@ type handshakeResult struct {
 func runTLSHandshakes(ctx context.Context, t *tool, n, inflight int, timeout time.Duration, client string) (handshakeResult, error) {
 	s := newSession(ctx, timeout)
 	defer s.close()
-	port, err := freePort()
-	if err != nil {
-		return handshakeResult{}, err
-	}
-	stdin, err := s.idleStdin()
-	if err != nil {
-		return handshakeResult{}, err
-	}
-	stdout, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		stdin.Close()
-		return handshakeResult{}, err
-	}
-	p, err := s.start(t, []string{"--ssl", "-l", "-k", loopback, strconv.Itoa(port)}, stdin, stdout)
+	p, port, err := s.startServer(t, func(port int) []string {
+		return []string{"--ssl", "-l", "-k", loopback, strconv.Itoa(port)}
+	})
 	if err != nil {
 		return handshakeResult{}, err
 	}
