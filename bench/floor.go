@@ -84,6 +84,8 @@ func runFloor(args []string, stdout io.Writer) (bool, error) {
 		return true, floorServeMain(args[1:])
 	case floorScanCmd:
 		return true, floorScanMain(args[1:], stdout)
+	case floorProxyCmd:
+		return true, floorProxyMain(args[1:])
 	}
 	return false, nil
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -190,7 +191,7 @@ func TestFloorServe(t *testing.T) {
 }
 
 func TestClientNote(t *testing.T) {
-	got := clientNote([]clientRow{
+	got := clientNote("The load: the harness's Go client, CPU µs per connection", []clientRow{
 		{name: "1 in flight", cpu: []namedValue{{"gnc", 70.04}, {"floor", 60}}},
 		{name: "8 in flight", cpu: []namedValue{{"ncat", 55.55}}},
 	}, func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) })
@@ -216,5 +217,81 @@ func TestRounds(t *testing.T) {
 	})
 	if want := []int{0}; !slices.Equal(got, want) {
 		t.Errorf("after cancel, rounds ran %v, want %v", got, want)
+	}
+}
+
+func TestConnectTarget(t *testing.T) {
+	for _, tc := range []struct {
+		head string
+		want string // "" when refused
+	}{
+		{"CONNECT 127.0.0.1:80 HTTP/1.0", "127.0.0.1:80"},
+		{"CONNECT 127.0.0.2:8080 HTTP/1.1\r\nHost: x", "127.0.0.2:8080"},
+		{"CONNECT 10.0.0.1:80 HTTP/1.0", ""}, // not loopback
+		{"CONNECT [::1]:80 HTTP/1.0", ""},    // not IPv4
+		{"CONNECT localhost:80 HTTP/1.0", ""},
+		{"GET 127.0.0.1:80 HTTP/1.0", ""},
+		{"CONNECT 127.0.0.1:80 SPDY/3", ""},
+		{"CONNECT 127.0.0.1 HTTP/1.0", ""},
+		{"CONNECT 127.0.0.1:80", ""},
+		{"", ""},
+	} {
+		ap, ok := connectTarget([]byte(tc.head))
+		got := ""
+		if ok {
+			got = ap.String()
+		}
+		if got != tc.want {
+			t.Errorf("connectTarget(%q) = %q, want %q", tc.head, got, tc.want)
+		}
+	}
+}
+
+// TestFloorProxy runs the proxy floor as the harness does and makes
+// tunnels through it to an echo server, as the proxy rows do.
+func TestFloorProxy(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	floor, err := floorProxyTool(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, floor.path, floor.proxy(port)...)
+	cmd.Env = floor.environ()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	target, stop, err := echoTarget()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	proxy := net.JoinHostPort(loopback, strconv.Itoa(port))
+	if err := waitListen(ctx, port); err != nil {
+		t.Fatal(err)
+	}
+	if err := tunnelMany(ctx, proxy, target, 30, 3); err != nil {
+		t.Fatalf("%v; stderr %q", err, stderr.String())
+	}
+	// A request it does not serve gets no reply: the connection just ends.
+	c, err := net.Dial("tcp", proxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(c, "CONNECT 10.1.2.3:80 HTTP/1.0\r\n\r\n")
+	if b, err := io.ReadAll(c); len(b) != 0 || err != nil {
+		t.Errorf("refused request: read %q, %v; want EOF", b, err)
 	}
 }

@@ -79,7 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 		fmt.Fprintf(stderr, "stall scale tls-recv tls-send tls-both tls-handshake\n"+
 			"tools: gnc ncat socat nc.openbsd (go for kernel; gnc and ncat for the broker, proxy and TLS; "+
-			"floor, the least any program can do, for conn-1, conn-8 and scan)\n\n")
+			"floor, the least any program can do, for conn-1, conn-8, scan, proxy-1 and proxy-8)\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -185,12 +185,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	conn, connCPU := b.connRate(ctx)
 	scan := b.scanRate(ctx)
-	proxy := b.proxyRate(ctx)
+	proxy, proxyCPU := b.proxyRate(ctx)
 	broker := b.brokerTables(ctx)
 	tlsTabs := b.tlsTables(ctx)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b.report(ctx, stdout, append(append([]*table{tput, cpu, conn, connCPU, scan, proxy}, broker...), tlsTabs...))
+	b.report(ctx, stdout, append(append([]*table{tput, cpu, conn, connCPU, scan, proxy, proxyCPU}, broker...), tlsTabs...))
 	return nil
 }

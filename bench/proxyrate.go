@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -27,15 +28,30 @@ var proxyCases = []struct {
 var proxyGoals = []goal{{peer: "ncat", ratio: 3}}
 
 // proxyTools are the tools with an HTTP proxy server: gnc and ncat.
-func (b *bench) proxyTools() []*tool { return b.brokerTools() }
+func (b *bench) proxyTools() []*tool {
+	var ts []*tool
+	for i := range b.tools {
+		if t := &b.tools[i]; t.proxy != nil {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
 
-// proxyRate fills the proxy-server connection-rate table.
-func (b *bench) proxyRate(ctx context.Context) *table {
+// proxyRate fills the proxy-server connection-rate table and the table of
+// the tools' CPU per tunnel in the same runs; under them, the floor
+// proxy's figures and the harness's CPU per tunnel.
+func (b *bench) proxyRate(ctx context.Context) (rate, cpu *table) {
 	tools := b.proxyTools()
 	n := b.cfg.conns
-	tab := &table{
+	rate = &table{
 		title: fmt.Sprintf("HTTP proxy server, %d tunnels through `-l --proxy-type http` (CONNECT, %d bytes each way; connections/s, higher is better; × = gnc ÷ peer)",
 			n, len(payload)),
+		tools:  toolNamesOf(tools),
+		format: func(v float64) string { return fmt.Sprintf("%.0f", v) },
+	}
+	cpu = &table{
+		title:  "HTTP proxy server: CPU per tunnel, tool process only, same runs (µs, lower is better; × = gnc ÷ peer)",
 		tools:  toolNamesOf(tools),
 		format: func(v float64) string { return fmt.Sprintf("%.0f", v) },
 	}
@@ -43,69 +59,119 @@ func (b *bench) proxyRate(ctx context.Context) *table {
 	if timeout == 0 {
 		timeout = 30*time.Second + time.Duration(n)*10*time.Millisecond
 	}
+	var floorRate, floorCPU []floorFigure
+	var client []clientRow
 	for _, c := range proxyCases {
-		r := row{name: c.name, cells: map[string]cell{}, goals: proxyGoals}
+		rr := row{name: c.name, cells: map[string]cell{}, goals: proxyGoals}
+		cr := row{name: c.name, cells: map[string]cell{}}
+		var ts []*tool // the tools to run, then the floor
 		for _, t := range tools {
 			switch {
-			case !b.selected(c.id, t.name) || ctx.Err() != nil:
-				continue
+			case !b.selected(c.id, t.name):
 			case t.path == "":
-				r.cells[t.name] = absent(t)
-				continue
+				rr.cells[t.name], cr.cells[t.name] = absent(t), absent(t)
+			default:
+				ts = append(ts, t)
 			}
-			var best float64
-			var err error
-			for range b.cfg.runs {
-				var rate float64
-				if rate, err = runProxyRate(ctx, t, n, c.inflight, timeout); err == nil {
-					best = max(best, rate)
-				}
-			}
-			if best == 0 {
-				r.cells[t.name] = b.fail(c.id, t.name, err)
-				continue
-			}
-			b.logf("%s/%s: %.0f connections/s", c.id, t.name, best)
-			r.cells[t.name] = cell{value: best, ok: true}
 		}
-		if len(r.cells) > 0 {
-			tab.add(r)
+		if b.selected(c.id, floorName) {
+			if floor, err := floorProxyTool(c.inflight); err != nil {
+				b.fail(c.id, floorName, err)
+			} else {
+				ts = append(ts, &floor)
+			}
+		}
+		best := make([]connResult, len(ts)) // the fastest run of each
+		errs := make([]error, len(ts))
+		b.rounds(ctx, len(ts), func(i int) {
+			r, err := runProxyRate(ctx, ts[i], n, c.inflight, timeout)
+			switch {
+			case err != nil:
+				errs[i] = err
+			case r.rate > best[i].rate:
+				best[i] = r
+			}
+		})
+		cl := clientRow{name: c.name}
+		for i, t := range ts {
+			r := best[i]
+			if r.rate == 0 {
+				if errs[i] == nil {
+					continue // not run: the harness is stopping
+				}
+				f := b.fail(c.id, t.name, errs[i])
+				if t.name != floorName {
+					rr.cells[t.name], cr.cells[t.name] = f, f
+				}
+				continue
+			}
+			b.logf("%s/%s: %.0f connections/s, %.0f µs CPU per tunnel, harness %.0f µs",
+				c.id, t.name, r.rate, r.cpuPerConn, r.clientPerConn)
+			cl.cpu = append(cl.cpu, namedValue{t.name, r.clientPerConn})
+			if t.name == floorName { // last, after the peer's cells
+				floorRate = append(floorRate, floorFigure{name: c.name, value: r.rate, peer: rr.cells["ncat"]})
+				floorCPU = append(floorCPU, floorFigure{name: c.name, value: r.cpuPerConn, peer: cr.cells["ncat"]})
+				continue
+			}
+			rr.cells[t.name] = cell{value: r.rate, ok: true}
+			cr.cells[t.name] = cell{value: r.cpuPerConn, ok: true}
+		}
+		if len(rr.cells) > 0 {
+			rate.add(rr)
+			cpu.add(cr)
+		}
+		if len(cl.cpu) > 0 {
+			client = append(client, cl)
 		}
 	}
-	return tab
+	if len(floorRate) > 0 {
+		rate.notes = append(rate.notes, floorNote(floorProxyText, "connections/s", "ncat", floorRate, rate.format))
+		cpu.notes = append(cpu.notes, floorNote("Floor, the same proxy and runs", "µs", "ncat", floorCPU, cpu.format))
+	}
+	if len(client) > 0 {
+		cpu.notes = append(cpu.notes, clientNote("The load: the harness's Go clients and echo target, CPU µs per tunnel", client, cpu.format))
+	}
+	return rate, cpu
 }
 
 // runProxyRate starts t's HTTP proxy server and an echo target, and makes
 // n tunnels through it, inflight at a time: CONNECT, the 200, the
-// payload, the echo back, the close. It returns tunnels per second.
-func runProxyRate(ctx context.Context, t *tool, n, inflight int, timeout time.Duration) (float64, error) {
+// payload, the echo back, the close. It returns tunnels per second, the
+// tool's CPU per tunnel (its whole life's, as runConnRate's) and the
+// harness's: the clients' and the echo target's, which share this process.
+func runProxyRate(ctx context.Context, t *tool, n, inflight int, timeout time.Duration) (connResult, error) {
 	s := newSession(ctx, timeout)
 	defer s.close()
 	target, stopTarget, err := echoTarget()
 	if err != nil {
-		return 0, err
+		return connResult{}, err
 	}
 	defer stopTarget()
-	p, port, err := s.startServer(t, func(port int) []string {
-		return []string{"-l", "--proxy-type", "http", loopback, strconv.Itoa(port)}
-	})
+	p, port, err := s.startServer(t, t.proxy)
 	if err != nil {
-		return 0, err
+		return connResult{}, err
 	}
 	if err := waitListenAny(s.ctx, port); err != nil {
-		return 0, s.failed(err)
+		return connResult{}, s.failed(err)
 	}
+	var self0, self1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self0)
 	begin := time.Now()
 	err = tunnelMany(s.ctx, net.JoinHostPort(loopback, strconv.Itoa(port)), target, n, inflight)
 	elapsed := time.Since(begin)
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self1)
 	p.stop()
 	if werr := s.wait(); werr != nil {
-		return 0, werr
+		return connResult{}, werr
 	}
 	if err != nil {
-		return 0, err
+		return connResult{}, err
 	}
-	return float64(n) / elapsed.Seconds(), nil
+	return connResult{
+		rate:          float64(n) / elapsed.Seconds(),
+		cpuPerConn:    float64(s.cpu()) / float64(time.Microsecond) / float64(n),
+		clientPerConn: float64(cpuTime(self1)-cpuTime(self0)) / float64(time.Microsecond) / float64(n),
+	}, nil
 }
 
 // echoTarget runs an echo server on loopback until stop is called.

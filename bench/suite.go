@@ -261,7 +261,7 @@ func (b *bench) connRate(ctx context.Context) (rate, cpu *table) {
 		cpu.notes = append(cpu.notes, floorNote("Floor, the same server and runs", "µs", floorPeerConn, floorCPU, cpu.format))
 	}
 	if len(client) > 0 {
-		cpu.notes = append(cpu.notes, clientNote(client, cpu.format))
+		cpu.notes = append(cpu.notes, clientNote("The load: the harness's Go client, CPU µs per connection", client, cpu.format))
 	}
 	return rate, cpu
 }
@@ -280,7 +280,7 @@ type namedValue struct {
 
 // clientNote is the sentence giving the harness client's CPU per
 // connection, the load's own cost on the shared cores.
-func clientNote(rows []clientRow, format func(float64) string) string {
+func clientNote(lead string, rows []clientRow, format func(float64) string) string {
 	var parts []string
 	for _, r := range rows {
 		var vs []string
@@ -289,8 +289,7 @@ func clientNote(rows []clientRow, format func(float64) string) string {
 		}
 		parts = append(parts, r.name+": "+strings.Join(vs, ", "))
 	}
-	return "The load: the harness's Go client, CPU µs per connection in the same runs, by the server it dialed: " +
-		strings.Join(parts, "; ") + "."
+	return lead + " in the same runs, by the server it dialed: " + strings.Join(parts, "; ") + "."
 }
 
 // report writes the markdown: how it was run, on what, and the tables.

@@ -30,6 +30,9 @@ type tool struct {
 	connect func(port int) []string
 	// keep accepts clients on 127.0.0.1:port until it is stopped.
 	keep func(port int) []string
+	// proxy runs an HTTP CONNECT proxy server on 127.0.0.1:port until it
+	// is stopped; nil: the tool has none.
+	proxy func(port int) []string
 	// sequential: keep serves one client at a time.
 	sequential bool
 	// env is added to the harness's environment for the tool.
@@ -62,6 +65,11 @@ func netcat(name string, connectFlags ...string) tool {
 			return []string{"-l", "-k", loopback, strconv.Itoa(port)}
 		},
 	}
+}
+
+// httpProxyServer is gnc's and ncat's HTTP proxy server on 127.0.0.1:port.
+func httpProxyServer(port int) []string {
+	return []string{"-l", "--proxy-type", "http", loopback, strconv.Itoa(port)}
 }
 
 // socat moves data one way (-u) in 1 MiB reads, as its fastest common use.
@@ -106,7 +114,9 @@ func findTools(ctx context.Context, gncPath, dir string) []tool {
 
 	nc := netcat("nc.openbsd", "-N") // -N: shutdown(SHUT_WR) at stdin EOF
 	nc.sequential = true
-	tools := []tool{gnc, netcat("ncat"), socat(), nc}
+	ncat := netcat("ncat")
+	gnc.proxy, ncat.proxy = httpProxyServer, httpProxyServer
+	tools := []tool{gnc, ncat, socat(), nc}
 	for i := range tools[1:] {
 		t := &tools[1+i]
 		p, err := exec.LookPath(t.name)
