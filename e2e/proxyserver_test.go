@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -162,6 +163,33 @@ func TestProxyServerCurlSOCKS5(t *testing.T) {
 				t.Errorf("curl %q: %q, exit %d; want %q, exit %d\n%s", tt.args, out, code, tt.want, tt.status, errs)
 			}
 		})
+	}
+}
+
+// TestProxyServerAuthFromEnv: without --proxy-auth, the servers take the
+// credentials from NCAT_PROXY_AUTH, as ncat's does, rather than serving
+// everyone.
+func TestProxyServerAuthFromEnv(t *testing.T) {
+	t.Parallel()
+	target := echoListener(t).Addr().String()
+	env := procOpts{env: []string{"NCAT_PROXY_AUTH=u:p"}}
+	start := func(typ string) string {
+		port := testnet.FreePort(t, "tcp", v4)
+		gncWith(t, env, "-l", "--proxy-type", typ, v4, itoa(port))
+		waitListening(t, "tcp", port, "")
+		return testnet.Addr(v4, port)
+	}
+	httpAddr, socksAddr := start("http"), start("socks5")
+	if got := rawRequest(t, httpAddr, "CONNECT "+target+" HTTP/1.1\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.0 407 ") {
+		t.Errorf("http without credentials: got %q, want a 407", got)
+	}
+	basic := "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("u:p")) + "\r\n"
+	if got := rawRequest(t, httpAddr, "CONNECT "+target+" HTTP/1.1\r\n"+basic+"\r\n"); got != "HTTP/1.0 200 OK\r\n\r\n" {
+		t.Errorf("http with credentials: got %q", got)
+	}
+	// A SOCKS5 client that offers only "no authentication" is refused.
+	if got := rawRequest(t, socksAddr, "\x05\x01\x00"); got != "\x05\xff" {
+		t.Errorf("socks5 without credentials: got %q, want 05 ff", got)
 	}
 }
 

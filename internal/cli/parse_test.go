@@ -456,7 +456,7 @@ func parseCases() []parseCase {
 		{name: "proxy dns both", args: []string{"--proxy", "p", "--proxy-dns", "both", "h", "1"}, want: proxyClient("p", "http", "", "both")},
 		{name: "proxy-type without proxy", args: []string{"--proxy-type", "socks5", "h", "1"}, err: "Proxy type (--proxy-type) specified without proxy address (--proxy). QUITTING."},
 		{name: "proxy-type unknown", args: []string{"--proxy", "p", "--proxy-type", "ftp", "h", "1"}, err: `Invalid proxy type "ftp". QUITTING.`},
-		{name: "proxy-dns unknown", args: []string{"--proxy", "p", "--proxy-dns", "dns", "h", "1"}, err: "Invalid proxy DNS type."},
+		{name: "proxy-dns unknown", args: []string{"--proxy", "p", "--proxy-dns", "dns", "h", "1"}, err: "Invalid proxy DNS type. QUITTING."},
 		{name: "proxy empty", args: []string{"--proxy", "", "h", "1"}, err: "--proxy needs a non-empty value. QUITTING."},
 		{name: "proxy with udp", args: []string{"--proxy", "p", "-u", "h", "1"}, err: "UDP mode does not support proxy connections. QUITTING."},
 		{name: "proxy with unix", args: []string{"--proxy", "p", "-U", "/tmp/s"}, err: "Proxy connections are not supported with Unix domain sockets (-U). QUITTING."},

@@ -34,7 +34,7 @@ func (v proxyDNSValue) Set(s string) error {
 		*v.dst = s
 		return nil
 	}
-	return usageErrorf("Invalid proxy DNS type.")
+	return usageErrorf("Invalid proxy DNS type. QUITTING.")
 }
 func (v proxyDNSValue) String() string { return "" }
 func (v proxyDNSValue) Type() string   { return "type" }

@@ -41,7 +41,7 @@ func (e *env) proxyServerOptions() proxyserver.Options {
 	c := e.cfg
 	o := proxyserver.Options{
 		Type:           c.ProxyType,
-		Auth:           c.ProxyAuth,
+		Auth:           e.proxyAuth(), // NCAT_PROXY_AUTH too, as ncat's server
 		MaxConns:       c.MaxConns,
 		IdleTimeout:    c.IdleTimeout,
 		ConnectTimeout: c.ConnectTimeout,

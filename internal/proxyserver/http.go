@@ -59,8 +59,12 @@ func (s *server) serveHTTP(ctx context.Context, c *clientConn) {
 				}
 				lines := fieldLines("Proxy-Authenticate", s.auth.challenges(res == authStale))
 				s.reply(c, 407, append(lines, "Content-Length: 0"))
+				// Wait for the credentials on this connection only if the
+				// client will send them here: an HTTP/1.0 client without
+				// keep-alive goes to a new connection, and holding this one
+				// would only keep its -m slot until -w.
 				_, hasBody := req.get("Content-Length")
-				if round == authRounds || hasBody || req.count("Transfer-Encoding") > 0 {
+				if round == authRounds || hasBody || req.count("Transfer-Encoding") > 0 || !req.persistent() {
 					return
 				}
 				continue

@@ -52,6 +52,31 @@ func (r *request) count(name string) int {
 	return n
 }
 
+// persistent says whether the client may send another request on the
+// connection after this one (RFC 9112 9.3): HTTP/1.1 unless it asked to
+// close, HTTP/1.0 only if it asked to keep the connection alive. Both
+// Connection and the older Proxy-Connection are heeded.
+func (r *request) persistent() bool {
+	keep, closing := false, false
+	for _, f := range r.header {
+		if !strings.EqualFold(f.name, "Connection") && !strings.EqualFold(f.name, "Proxy-Connection") {
+			continue
+		}
+		for _, token := range strings.Split(f.value, ",") {
+			switch strings.ToLower(strings.TrimSpace(token)) {
+			case "close":
+				closing = true
+			case "keep-alive":
+				keep = true
+			}
+		}
+	}
+	if closing {
+		return false
+	}
+	return r.proto == "HTTP/1.1" || keep
+}
+
 // readRequest reads and checks one request head from br. The body, if
 // any, stays in br.
 func readRequest(br *bufio.Reader) (*request, error) {

@@ -59,6 +59,30 @@ func TestReadRequest(t *testing.T) {
 	}
 }
 
+func TestPersistent(t *testing.T) {
+	for _, tc := range []struct {
+		proto  string
+		header []field
+		want   bool
+	}{
+		{"HTTP/1.1", nil, true},
+		{"HTTP/1.0", nil, false},
+		{"HTTP/1.1", []field{{"Connection", "close"}}, false},
+		{"HTTP/1.1", []field{{"proxy-connection", "Close"}}, false},
+		{"HTTP/1.1", []field{{"Connection", "Upgrade, close"}}, false},
+		{"HTTP/1.0", []field{{"Connection", "keep-alive"}}, true},
+		{"HTTP/1.0", []field{{"Proxy-Connection", "Keep-Alive"}}, true},
+		{"HTTP/1.0", []field{{"Connection", "keep-alive"}, {"Proxy-Connection", "close"}}, false},
+		{"HTTP/1.0", []field{{"Keep-Alive", "300"}}, false},
+		{"HTTP/1.1", []field{{"Connection", "keep-alive"}}, true},
+	} {
+		r := &request{method: "CONNECT", target: "h:1", proto: tc.proto, header: tc.header}
+		if got := r.persistent(); got != tc.want {
+			t.Errorf("%s %v: persistent() = %v, want %v", tc.proto, tc.header, got, tc.want)
+		}
+	}
+}
+
 func TestHeadTooLarge(t *testing.T) {
 	in := "GET http://x/ HTTP/1.0\r\n" + strings.Repeat("A: "+strings.Repeat("b", 4000)+"\r\n", 20) + "\r\n"
 	_, err := readRequest(bufio.NewReader(strings.NewReader(in)))

@@ -278,6 +278,7 @@ func readResponse(t *testing.T, br *bufio.Reader) string {
 func TestHTTPAuth(t *testing.T) {
 	target := echoServer(t)
 	addr, _ := startServer(t, Options{Type: "http", Auth: "u:p"})
+	unbounded, _ := startServer(t, Options{Type: "http", Auth: "u:p", HandshakeTimeout: -1})
 	connect := "CONNECT " + target + " HTTP/1.1\r\n"
 	basic := func(s string) string {
 		return "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(s)) + "\r\n"
@@ -323,12 +324,75 @@ func TestHTTPAuth(t *testing.T) {
 			t.Errorf("replayed nonce: got %q, want a 407 without stale", got)
 		}
 	})
+	t.Run("HTTP/1.0 closed after the challenge", func(t *testing.T) {
+		// No half-close: only the server's close ends the read (before
+		// the fix it waited for another request until the test's
+		// deadline, holding a -m slot).
+		c := dialT(t, unbounded)
+		io.WriteString(c, "CONNECT "+target+" HTTP/1.0\r\n\r\n")
+		got, err := io.ReadAll(c)
+		if err != nil || !strings.HasPrefix(string(got), "HTTP/1.0 407 ") {
+			t.Errorf("got %q, %v; want a 407, then EOF", got, err)
+		}
+	})
+	t.Run("HTTP/1.0 keep-alive may retry on the connection", func(t *testing.T) {
+		c := dialT(t, unbounded)
+		br := bufio.NewReader(c)
+		connect10 := "CONNECT " + target + " HTTP/1.0\r\nProxy-Connection: Keep-Alive\r\n"
+		io.WriteString(c, connect10+"\r\n")
+		if got := readResponse(t, br); !strings.HasPrefix(got, "HTTP/1.0 407 ") {
+			t.Fatalf("got %q, want 407", got)
+		}
+		io.WriteString(c, connect10+basic("u:p")+"\r\n")
+		if got := readResponse(t, br); got != "HTTP/1.0 200 OK\r\n\r\n" {
+			t.Errorf("retry: got %q", got)
+		}
+	})
 	t.Run("guessing bounded", func(t *testing.T) {
 		got := roundTrip(t, addr, strings.Repeat(connect+basic("u:x")+"\r\n", authRounds+2))
 		if n := strings.Count(got, "HTTP/1.0 407"); n != authRounds {
 			t.Errorf("%d challenges on one connection, want %d", n, authRounds)
 		}
 	})
+}
+
+// TestHTTPAuthStale: credentials made with an expired nonce get a 407
+// whose Digest challenge says stale=true, so that a client retries with
+// the new nonce instead of asking its user for a password again.
+func TestHTTPAuthStale(t *testing.T) {
+	s := &server{o: Options{Type: "http", Auth: "u:p"}, auth: newAuthenticator("u:p")}
+	now := time.Now()
+	s.auth.now = func() time.Time { return now }
+	client, server := net.Pipe()
+	defer client.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer server.Close()
+		s.serveHTTP(context.Background(), &clientConn{Conn: server})
+	}()
+	client.SetDeadline(time.Now().Add(testTimeout))
+	br := bufio.NewReader(client)
+	const target = "127.0.0.1:9" // never dialed: every answer is a 407
+	connect := "CONNECT " + target + " HTTP/1.1\r\n"
+	io.WriteString(client, connect+"\r\n")
+	challenge := readResponse(t, br)
+	if strings.Contains(challenge, "stale") {
+		t.Fatalf("first challenge %q says stale", challenge)
+	}
+	_, rest, _ := strings.Cut(challenge, "nonce=\"")
+	nonce, _, _ := strings.Cut(rest, "\"")
+	now = now.Add(nonceLifetime + time.Second)
+	io.WriteString(client, connect+"Proxy-Authorization: "+digestHeader("u", "p", nonce, "CONNECT", target, "00000001", "abc")+"\r\n\r\n")
+	got := readResponse(t, br)
+	if !strings.HasPrefix(got, "HTTP/1.0 407 ") || !strings.Contains(got, "stale=true") {
+		t.Errorf("expired nonce: got %q, want a 407 with stale=true", got)
+	}
+	if strings.Contains(got, `nonce="`+nonce+`"`) {
+		t.Errorf("the new challenge repeats the expired nonce: %q", got)
+	}
+	client.Close()
+	<-done
 }
 
 // socksDial does a SOCKS5 handshake (with credentials unless user is "")
