@@ -211,6 +211,12 @@ func TestDialSuccess(t *testing.T) {
 				}
 				return reply("\x05\x01\x00\x01\x7f\x00\x00\x01\x00\x07", "\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00", true)(c)
 			}}},
+		{name: "both dns, name resolves", o: Options{Host: "localhost", Port: 7, DNS: "both", Family: 4},
+			handlers: []func(net.Conn) error{reply("CONNECT 127.0.0.1:7 HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n\r\n", true)}},
+		{name: "local dns http", o: Options{Host: "localhost", Port: 7, DNS: "local", Family: 4},
+			handlers: []func(net.Conn) error{reply("CONNECT 127.0.0.1:7 HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n\r\n", true)}},
+		{name: "remote dns socks4a", o: Options{Type: "socks4", Host: "localhost", Port: 7, DNS: "remote"},
+			handlers: []func(net.Conn) error{reply("\x04\x01\x00\x07\x00\x00\x00\x01\x00localhost\x00", "\x00\x5a\x00\x00\x00\x00\x00\x00", true)}},
 		{name: "both dns, name unresolvable", o: Options{Host: "no-such-host.invalid", Port: 7, DNS: "both"},
 			handlers: []func(net.Conn) error{reply("CONNECT no-such-host.invalid:7 HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n\r\n", true)}},
 	}
