@@ -3,7 +3,9 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -393,6 +395,43 @@ func TestExecMaxConns(t *testing.T) {
 	third := dial(t, "tcp", testnet.Addr(v4, port))
 	write(t, third, "three\n")
 	readUntil(t, third, "three\n")
+	g.signal(syscall.SIGTERM)
+	g.wait()
+}
+
+// TestExecLuaBrokenPipe: a script that writes for ever ends when its
+// client leaves, as ncat's Lua child dies of SIGPIPE, and gives its -m slot
+// back to the next client.
+func TestExecLuaBrokenPipe(t *testing.T) {
+	t.Parallel()
+	port := testnet.FreePort(t, "tcp", v4)
+	script := luaScript(t, `while true do io.write("tick\n") end`)
+	g := gnc(t, "-lk", "-vv", "-m", "1", v4, itoa(port), "--lua-exec", script)
+	waitListening(t, "tcp", port, "")
+	first := dial(t, "tcp", testnet.Addr(v4, port))
+	readUntil(t, first, "tick\n")
+	first.Close()
+	g.waitStderr("Lua script " + script + " ended: lua: broken pipe.")
+	// The slot is given back just after that line: a client quicker than
+	// that is refused (closed at once), and the next one is served.
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		c := dial(t, "tcp", testnet.Addr(v4, port))
+		c.SetReadDeadline(deadline)
+		got := make([]byte, len("tick\n"))
+		_, err := io.ReadFull(c, got)
+		c.Close()
+		if err == nil {
+			if string(got) != "tick\n" {
+				t.Errorf("second client got %q", got)
+			}
+			break
+		}
+		if !errors.Is(err, io.EOF) || time.Now().After(deadline) {
+			t.Fatalf("second client: %v\n%s", err, g.dump())
+		}
+	}
+	g.requireRunning("-k keeps serving")
 	g.signal(syscall.SIGTERM)
 	g.wait()
 }

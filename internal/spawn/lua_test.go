@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func writeScript(t *testing.T, src string) string {
@@ -45,6 +48,7 @@ func TestLuaBindings(t *testing.T) {
 		{"os.getenv connection", `io.write(os.getenv("NCAT_PROTO"))`, "", "TCP"},
 		{"os.getenv process", `io.write(os.getenv("GNC_LUA_TEST"))`, "", "from process"},
 		{"os.exit ends the script only", `io.write("before") os.exit(3) io.write("after")`, "", "before"},
+		{"os.exit under pcall", `io.write("before") pcall(os.exit) io.write("after")`, "", "before"},
 		{"io.close stdout", `io.write("a") io.close() print("lost")`, "", "a"},
 	}
 	t.Setenv("GNC_LUA_TEST", "from process")
@@ -93,5 +97,95 @@ func TestLuaErrors(t *testing.T) {
 	cancel()
 	if err := RunLua(ctx, proto, strings.NewReader(""), &bytes.Buffer{}, nil, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled script: %v", err)
+	}
+}
+
+// failingWriter takes n bytes, then fails every write with err.
+type failingWriter struct {
+	n   int
+	err error
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) <= w.n {
+		w.n -= len(p)
+		return len(p), nil
+	}
+	n := w.n
+	w.n = 0
+	return n, w.err
+}
+
+// scriptBound keeps a script that fails to end from hanging the test; it
+// is no measure of how fast it ends.
+const scriptBound = 10 * time.Second
+
+// TestLuaBrokenPipe: a script that writes for ever ends once its output
+// has no reader, as SIGPIPE ends ncat's Lua child, however it writes and
+// even under pcall.
+func TestLuaBrokenPipe(t *testing.T) {
+	scripts := []struct{ name, script string }{
+		{"io.write", `while true do io.write("tick\n") end`},
+		{"print", `while true do print("tick") end`},
+		{"io.stdout:write", `while true do io.stdout:write("tick\n") end`},
+		{"io.output():write", `local f = io.output() while true do f:write("tick\n") end`},
+		{"under pcall", `while true do pcall(io.write, "tick\n") end`},
+		{"result ignored", `while true do local ok, err = io.write("tick\n") end`},
+	}
+	outputs := []struct {
+		name string
+		out  func(t *testing.T) io.Writer
+	}{
+		{"EPIPE", func(*testing.T) io.Writer {
+			return &failingWriter{n: 12, err: &os.PathError{Op: "write", Path: "|1", Err: syscall.EPIPE}}
+		}},
+		{"closed pipe", func(*testing.T) io.Writer { return &failingWriter{n: 12, err: io.ErrClosedPipe} }},
+		{"closed file", func(*testing.T) io.Writer { return &failingWriter{err: os.ErrClosed} }},
+		{"pipe without reader", func(t *testing.T) io.Writer {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			t.Cleanup(func() { w.Close() })
+			return w
+		}},
+	}
+	for _, sc := range scripts {
+		proto, err := LoadLua(writeScript(t, sc.script))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range outputs {
+			t.Run(sc.name+"/"+o.name, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(t.Context(), scriptBound)
+				defer cancel()
+				err := RunLua(ctx, proto, strings.NewReader(""), o.out(t), nil, nil)
+				var se *ScriptError
+				if !errors.Is(err, ErrBrokenPipe) || !errors.As(err, &se) || !strings.Contains(err.Error(), "broken pipe") {
+					t.Errorf("RunLua: %v, want a *ScriptError for a broken pipe", err)
+				}
+			})
+		}
+	}
+}
+
+// TestLuaWriteError: any other failed write is Lua's nil and a message,
+// and the script goes on.
+func TestLuaWriteError(t *testing.T) {
+	proto, err := LoadLua(writeScript(t, `
+		local f, msg = io.write("x")
+		print("ignored")
+		io.stderr:write(tostring(f), " ", msg, "|", tostring(io.stdout:write("y")))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	out := &failingWriter{err: errors.New("disk full")}
+	if err := RunLua(t.Context(), proto, strings.NewReader(""), out, nil, &stderr); err != nil {
+		t.Fatalf("RunLua: %v", err)
+	}
+	if want := "nil disk full|nil"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }
