@@ -83,8 +83,10 @@ var ErrBrokenPipe = errors.New("broken pipe")
 // io.write, print, io.stdin, io.stdout, io.input() and io.output() use
 // them instead of the process's stdio. os.getenv sees env (NAME=value
 // entries) before the process's environment, and os.exit ends the script,
-// not gnc. stderr (nil: discarded) is io.stderr. A write to out that
-// fails because its reader is gone ends the script.
+// not gnc. stderr (nil: discarded) is io.stderr. os.execute and io.popen
+// run /bin/sh with the process's environment plus env, and with the
+// script's stdio where it can be passed on (see luaIO.childStdin). A write
+// to out that fails because its reader is gone ends the script.
 //
 // It returns nil when the script ends or calls os.exit, a *ScriptError
 // when it fails (wrapping ErrBrokenPipe for the write above), or ctx's
@@ -98,10 +100,11 @@ func RunLua(ctx context.Context, proto *lua.FunctionProto, in io.Reader, out io.
 	L := lua.NewState()
 	defer L.Close()
 	L.SetContext(vm)
-	b := newLuaIO(stop, in, out, env, stderr)
+	b := newLuaIO(ctx, stop, in, out, env, stderr)
 	b.bind(L)
 	L.Push(L.NewFunctionFromProto(proto))
 	err := L.PCall(0, lua.MultRet, nil)
+	b.closeProcesses()
 	switch {
 	case b.ended == endedByExit:
 		return nil
@@ -124,24 +127,29 @@ const (
 	endedByBrokenPipe
 )
 
-// luaIO is a script's stdio: the connection's two directions.
+// luaIO is a script's stdio (the connection's two directions) and what
+// its child processes inherit.
 type luaIO struct {
-	stop context.CancelFunc // cancels the interpreter's context
-	in   *bufio.Reader
-	out  io.Writer
-	err  io.Writer
-	env  []string // the connection's NCAT_* variables
+	ctx    context.Context    // bounds the children of os.execute and io.popen
+	stop   context.CancelFunc // cancels the interpreter's context
+	in     *bufio.Reader
+	inFile *os.File // in's source when it is a file, for children's stdin
+	out    io.Writer
+	err    io.Writer
+	env    []string // the connection's NCAT_* variables
 
 	stdin, stdout, stderr *luaFile
 
-	ended scriptEnd
+	ended     scriptEnd
+	processes []*luaFile // io.popen's, closed at the end if the script did not
 }
 
-func newLuaIO(stop context.CancelFunc, in io.Reader, out io.Writer, env []string, stderr io.Writer) *luaIO {
+func newLuaIO(ctx context.Context, stop context.CancelFunc, in io.Reader, out io.Writer, env []string, stderr io.Writer) *luaIO {
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	b := &luaIO{stop: stop, in: bufio.NewReader(in), out: out, err: stderr, env: env}
+	b := &luaIO{ctx: ctx, stop: stop, in: bufio.NewReader(in), out: shareable(out), err: shareable(stderr), env: env}
+	b.inFile, _ = in.(*os.File)
 	b.stdin = &luaFile{name: "stdin", r: b.in}
 	b.stdout = &luaFile{name: "stdout", w: b.out, readerGone: b.brokenPipe, onClose: func() lua.LValue {
 		if c, ok := out.(io.Closer); ok {
@@ -172,7 +180,8 @@ func readerGone(err error) bool {
 	return errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed) || errors.Is(err, io.ErrClosedPipe)
 }
 
-// luaFile is the value behind io.stdin, io.stdout and io.stderr.
+// luaFile is the value behind io.stdin, io.stdout, io.stderr and the files
+// of io.popen.
 type luaFile struct {
 	name   string
 	r      *bufio.Reader
@@ -257,6 +266,7 @@ func (b *luaIO) bind(L *lua.LState) {
 			}
 			return luaFileClose(L)
 		},
+		"popen": b.popen,
 	})
 	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
 		var sb strings.Builder
@@ -293,7 +303,8 @@ func (b *luaIO) bind(L *lua.LState) {
 			}
 			return 1
 		},
-		"exit": func(L *lua.LState) int { b.endScript(L, endedByExit, "os.exit"); return 0 },
+		"exit":    func(L *lua.LState) int { b.endScript(L, endedByExit, "os.exit"); return 0 },
+		"execute": b.execute,
 	})
 }
 

@@ -189,3 +189,74 @@ func TestLuaWriteError(t *testing.T) {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }
+
+// pipeWith is the read end of a pipe that holds s and then ends, as the
+// pipe startLua gives a script.
+func pipeWith(t *testing.T, s string) *os.File {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	if _, err := w.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return r
+}
+
+// TestLuaChildren: os.execute and io.popen give the command the script's
+// stdio and the connection's NCAT_* variables, as the child of ncat's Lua
+// process has them.
+func TestLuaChildren(t *testing.T) {
+	tests := []struct {
+		name, script string
+		in           string
+		inFile       bool // in comes through a pipe, as under startLua
+		wantOut      string
+		wantErr      string
+	}{
+		{name: "os.execute env", script: `os.execute("echo port=$NCAT_REMOTE_PORT")`, wantOut: "port=36144\n"},
+		{name: "os.execute status", script: `io.write(os.execute("true"), " ", os.execute("exit 3"), " ", os.execute("kill -9 $$"))`, wantOut: "0 3 137"},
+		{name: "os.execute no command", script: `io.write(tostring(os.execute()))`, wantOut: "true"},
+		{name: "os.execute stderr", script: `os.execute("echo oops >&2")`, wantErr: "oops\n"},
+		{name: "os.execute stdin", script: `os.execute("tr a-z A-Z")`, in: "abc\n", inFile: true, wantOut: "ABC\n"},
+		{name: "os.execute after read-ahead", script: `io.write(io.read(1), "|") os.execute("cat") io.write("|", io.read("*a"))`, in: "abc", inFile: true, wantOut: "a||bc"},
+		{name: "os.execute stdin not a file", script: `os.execute("cat") io.write("|", io.read("*a"))`, in: "abc", wantOut: "|abc"},
+		{name: "os.execute stdout closed", script: `io.close() io.stderr:write(os.execute("echo lost"))`, wantErr: "0"},
+		{name: "popen r", script: `local f = io.popen("echo $NCAT_PROTO; echo two") for l in f:lines() do io.write("[", l, "]") end io.write(f:close())`, wantOut: "[TCP][two]0"},
+		{name: "popen r stdin", script: `io.write(io.popen("tr a-z A-Z", "r"):read("*a"))`, in: "hello\n", inFile: true, wantOut: "HELLO\n"},
+		{name: "popen w", script: `local f = io.popen("tr a-z A-Z", "w") f:write("shout\n") io.write("[", f:close(), "]")`, wantOut: "SHOUT\n[0]"},
+		{name: "popen w env", script: `io.popen("echo $NCAT_REMOTE_PORT", "w"):close()`, wantOut: "36144\n"},
+		{name: "popen status", script: `local f = io.popen("cat >/dev/null; exit 5", "w") f:write("x") io.write(io.close(f))`, wantOut: "5"},
+		{name: "popen left open", script: `io.popen("cat", "w"):write("kept\n")`, wantOut: "kept\n"},
+		{name: "popen stderr", script: `io.popen("echo err >&2"):close()`, wantErr: "err\n"},
+		{name: "popen tostring", script: `local f = io.popen("true") io.write(tostring(f)) f:close()`, wantOut: "file (process)"},
+	}
+	env := []string{"NCAT_REMOTE_PORT=36144", "NCAT_PROTO=TCP"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			proto, err := LoadLua(writeScript(t, tt.script))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var in io.Reader = strings.NewReader(tt.in)
+			if tt.inFile {
+				in = pipeWith(t, tt.in)
+			}
+			var out, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(t.Context(), scriptBound)
+			defer cancel()
+			if err := RunLua(ctx, proto, in, &out, env, &stderr); err != nil {
+				t.Fatalf("RunLua: %v", err)
+			}
+			if out.String() != tt.wantOut {
+				t.Errorf("output %q, want %q", out.String(), tt.wantOut)
+			}
+			if stderr.String() != tt.wantErr {
+				t.Errorf("stderr %q, want %q", stderr.String(), tt.wantErr)
+			}
+		})
+	}
+}
