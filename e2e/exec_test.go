@@ -3,7 +3,9 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -104,8 +106,20 @@ func sigpipeIgnored(t *testing.T, line string) bool {
 	return mask&(1<<12) != 0
 }
 
+// envLua prints the NCAT_* variables as a --lua-exec script sees them, in
+// envLine's order, then runs envLine with os.execute.
+const envLua = `
+local vals = {}
+for i, name in ipairs({"NCAT_REMOTE_ADDR", "NCAT_REMOTE_PORT", "NCAT_LOCAL_ADDR", "NCAT_LOCAL_PORT", "NCAT_PROTO"}) do
+	vals[i] = os.getenv(name)
+end
+print(table.concat(vals, "|"))
+os.execute([[` + envLine + `]])
+`
+
 // TestExecEnv: the child's environment names both ends as ncat does, and
-// SIGPIPE is at its default.
+// SIGPIPE is at its default. A Lua script sees the same variables, and so
+// does a command it runs with os.execute, whose output goes to the client.
 func TestExecEnv(t *testing.T) {
 	t.Parallel()
 	check := func(t *testing.T, got, want string) {
@@ -118,32 +132,50 @@ func TestExecEnv(t *testing.T) {
 			t.Errorf("SIGPIPE is ignored in the child: %q", got)
 		}
 	}
-	for _, host := range []string{v4, v6} {
-		t.Run("listen "+host, func(t *testing.T) {
-			t.Parallel()
-			if host == v6 {
-				testnet.RequireIPv6(t)
-			}
-			port := testnet.FreePort(t, "tcp", host)
-			g := gnc(t, "-l", host, itoa(port), "-c", envLine)
-			waitListening(t, "tcp", port, "")
-			c := dial(t, "tcp", testnet.Addr(host, port))
-			la, ra := c.LocalAddr().(*net.TCPAddr), c.RemoteAddr().(*net.TCPAddr)
-			check(t, readAll(t, c), fmt.Sprintf("%s|%d|%s|%d|TCP", host, la.Port, host, ra.Port))
-			g.expectExit(0)
-		})
-		t.Run("connect "+host, func(t *testing.T) {
-			t.Parallel()
-			if host == v6 {
-				testnet.RequireIPv6(t)
-			}
-			ln, port := listenTCP(t, host)
-			g := gnc(t, host, itoa(port), "-c", envLine)
-			c := accept(t, ln)
-			la, ra := c.LocalAddr().(*net.TCPAddr), c.RemoteAddr().(*net.TCPAddr)
-			check(t, readAll(t, c), fmt.Sprintf("%s|%d|%s|%d|TCP", host, la.Port, host, ra.Port))
-			g.expectExit(0)
-		})
+	checkLua := func(t *testing.T, got, want string) {
+		t.Helper()
+		fromScript, fromCommand, _ := strings.Cut(got, "\n")
+		if fromScript != want {
+			t.Errorf("script printed %q, want %q", fromScript, want)
+		}
+		check(t, fromCommand, want)
+	}
+	services := []struct {
+		name  string
+		args  []string
+		check func(t *testing.T, got, want string)
+	}{
+		{"-c", []string{"-c", envLine}, check},
+		{"--lua-exec", []string{"--lua-exec", luaScript(t, envLua)}, checkLua},
+	}
+	for _, svc := range services {
+		for _, host := range []string{v4, v6} {
+			t.Run(svc.name+" listen "+host, func(t *testing.T) {
+				t.Parallel()
+				if host == v6 {
+					testnet.RequireIPv6(t)
+				}
+				port := testnet.FreePort(t, "tcp", host)
+				g := gnc(t, append([]string{"-l", host, itoa(port)}, svc.args...)...)
+				waitListening(t, "tcp", port, "")
+				c := dial(t, "tcp", testnet.Addr(host, port))
+				la, ra := c.LocalAddr().(*net.TCPAddr), c.RemoteAddr().(*net.TCPAddr)
+				svc.check(t, readAll(t, c), fmt.Sprintf("%s|%d|%s|%d|TCP", host, la.Port, host, ra.Port))
+				g.expectExit(0)
+			})
+			t.Run(svc.name+" connect "+host, func(t *testing.T) {
+				t.Parallel()
+				if host == v6 {
+					testnet.RequireIPv6(t)
+				}
+				ln, port := listenTCP(t, host)
+				g := gnc(t, append([]string{host, itoa(port)}, svc.args...)...)
+				c := accept(t, ln)
+				la, ra := c.LocalAddr().(*net.TCPAddr), c.RemoteAddr().(*net.TCPAddr)
+				svc.check(t, readAll(t, c), fmt.Sprintf("%s|%d|%s|%d|TCP", host, la.Port, host, ra.Port))
+				g.expectExit(0)
+			})
+		}
 	}
 	t.Run("unix", func(t *testing.T) {
 		t.Parallel()
@@ -397,6 +429,43 @@ func TestExecMaxConns(t *testing.T) {
 	third := dial(t, "tcp", testnet.Addr(v4, port))
 	write(t, third, "three\n")
 	readUntil(t, third, "three\n")
+	g.signal(syscall.SIGTERM)
+	g.wait()
+}
+
+// TestExecLuaBrokenPipe: a script that writes for ever ends when its
+// client leaves, as ncat's Lua child dies of SIGPIPE, and gives its -m slot
+// back to the next client.
+func TestExecLuaBrokenPipe(t *testing.T) {
+	t.Parallel()
+	port := testnet.FreePort(t, "tcp", v4)
+	script := luaScript(t, `while true do io.write("tick\n") end`)
+	g := gnc(t, "-lk", "-vv", "-m", "1", v4, itoa(port), "--lua-exec", script)
+	waitListening(t, "tcp", port, "")
+	first := dial(t, "tcp", testnet.Addr(v4, port))
+	readUntil(t, first, "tick\n")
+	first.Close()
+	g.waitStderr("Lua script " + script + " ended: lua: broken pipe.")
+	// The slot is given back just after that line: a client quicker than
+	// that is refused (closed at once), and the next one is served.
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		c := dial(t, "tcp", testnet.Addr(v4, port))
+		c.SetReadDeadline(deadline)
+		got := make([]byte, len("tick\n"))
+		_, err := io.ReadFull(c, got)
+		c.Close()
+		if err == nil {
+			if string(got) != "tick\n" {
+				t.Errorf("second client got %q", got)
+			}
+			break
+		}
+		if !errors.Is(err, io.EOF) || time.Now().After(deadline) {
+			t.Fatalf("second client: %v\n%s", err, g.dump())
+		}
+	}
+	g.requireRunning("-k keeps serving")
 	g.signal(syscall.SIGTERM)
 	g.wait()
 }

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
+	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
@@ -61,6 +61,11 @@ func (p *Program) startLua(ctx context.Context, stdin, stdout *os.File, env []st
 		if err != nil {
 			o.logf("Lua script %s ended: %v.", p.name, err)
 		}
+		if errors.Is(err, ErrBrokenPipe) {
+			// The client left: reported under -vv only, as the end of
+			// a -e child that SIGPIPE killed.
+			return nil
+		}
 		return err
 	}
 }
@@ -68,54 +73,149 @@ func (p *Program) startLua(ctx context.Context, stdin, stdout *os.File, env []st
 // LoadLua compiles a script file for RunLua.
 func LoadLua(path string) (*lua.FunctionProto, error) { return compileLua(path) }
 
+// ErrBrokenPipe is why a script ended that wrote to an output nobody reads
+// any more (the client has gone), where ncat's Lua child dies of SIGPIPE.
+// RunLua returns it in a *ScriptError.
+var ErrBrokenPipe = errors.New("broken pipe")
+
 // RunLua runs a compiled script in a fresh interpreter whose standard
 // input and output are in and out: io.read, io.lines (with no file name),
 // io.write, print, io.stdin, io.stdout, io.input() and io.output() use
 // them instead of the process's stdio. os.getenv sees env (NAME=value
 // entries) before the process's environment, and os.exit ends the script,
-// not gnc. stderr (nil: discarded) is io.stderr. It returns a
-// *ScriptError when the script fails, or ctx's error when ctx ends it.
+// not gnc. stderr (nil: discarded) is io.stderr. os.execute and io.popen
+// run /bin/sh with the process's environment plus env, and with the
+// script's stdio where it can be passed on (see luaIO.childStdin). A write
+// to out that fails because its reader is gone ends the script.
+//
+// It returns nil when the script ends or calls os.exit, a *ScriptError
+// when it fails (wrapping ErrBrokenPipe for the write above), or ctx's
+// error when ctx ends it.
 func RunLua(ctx context.Context, proto *lua.FunctionProto, in io.Reader, out io.Writer, env []string, stderr io.Writer) error {
+	// Cancelling the interpreter's context ends the script for good: the
+	// VM checks it before every instruction, so a pcall that caught the
+	// first error cannot carry on.
+	vm, stop := context.WithCancel(ctx)
+	defer stop()
 	L := lua.NewState()
 	defer L.Close()
-	L.SetContext(ctx)
+	L.SetContext(vm)
+	b := newLuaIO(ctx, stop, in, out, env, stderr)
+	b.bind(L)
+	L.Push(L.NewFunctionFromProto(proto))
+	err := L.PCall(0, lua.MultRet, nil)
+	b.closeProcesses()
+	switch {
+	case b.ended == endedByExit:
+		return nil
+	case b.ended == endedByBrokenPipe:
+		return &ScriptError{Err: ErrBrokenPipe}
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return &ScriptError{Err: err}
+}
+
+// scriptEnd says which Go function ended a script, if one did.
+type scriptEnd int
+
+const (
+	notEnded scriptEnd = iota
+	endedByExit
+	endedByBrokenPipe
+)
+
+// luaIO is a script's stdio (the connection's two directions) and what
+// its child processes inherit.
+type luaIO struct {
+	ctx    context.Context    // bounds the children of os.execute and io.popen
+	stop   context.CancelFunc // cancels the interpreter's context
+	in     *bufio.Reader
+	inFile *os.File // in's source when it is a file, for children's stdin
+	out    io.Writer
+	err    io.Writer
+	env    []string // the connection's NCAT_* variables
+
+	stdin, stdout, stderr *luaFile
+
+	ended     scriptEnd
+	processes []*luaFile // io.popen's, closed at the end if the script did not
+}
+
+func newLuaIO(ctx context.Context, stop context.CancelFunc, in io.Reader, out io.Writer, env []string, stderr io.Writer) *luaIO {
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	b := &luaIO{in: bufio.NewReader(in), out: out, err: stderr}
-	exited := b.bind(L, env)
-	L.Push(L.NewFunctionFromProto(proto))
-	err := L.PCall(0, lua.MultRet, nil)
-	if *exited {
-		return nil
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	b := &luaIO{ctx: ctx, stop: stop, in: bufio.NewReader(in), out: shareable(out), err: shareable(stderr), env: env}
+	b.inFile, _ = in.(*os.File)
+	b.stdin = &luaFile{name: "stdin", r: b.in}
+	b.stdout = &luaFile{name: "stdout", w: b.out, readerGone: b.brokenPipe, onClose: func() lua.LValue {
+		if c, ok := out.(io.Closer); ok {
+			c.Close()
 		}
-		return &ScriptError{Err: err}
-	}
-	return nil
+		return lua.LTrue
+	}}
+	b.stderr = &luaFile{name: "stderr", w: b.err}
+	return b
 }
 
-// luaIO is a script's stdio: the connection's two directions.
-type luaIO struct {
-	in  *bufio.Reader
-	out io.Writer
-	err io.Writer
+// endScript ends the script at once, by raising an error, and for good, by
+// cancelling the interpreter's context (see RunLua).
+func (b *luaIO) endScript(L *lua.LState, why scriptEnd, msg string) {
+	b.ended = why
+	b.stop()
+	L.RaiseError("%s", msg)
 }
 
-// luaFile is the value behind io.stdin, io.stdout and io.stderr.
+// brokenPipe ends a script whose stdout has lost its reader, as SIGPIPE
+// ends ncat's Lua child: a script that writes in a loop and never reads
+// would otherwise run (and hold its -m slot) for ever.
+func (b *luaIO) brokenPipe(L *lua.LState) { b.endScript(L, endedByBrokenPipe, "broken pipe") }
+
+// readerGone says a write failed because nothing reads its pipe any more,
+// or the writer itself was closed under it.
+func readerGone(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed) || errors.Is(err, io.ErrClosedPipe)
+}
+
+// luaFile is the value behind io.stdin, io.stdout, io.stderr and the files
+// of io.popen.
 type luaFile struct {
 	name   string
 	r      *bufio.Reader
 	w      io.Writer
 	closed bool
+	// onClose, if not nil, is what file:close does besides marking the
+	// file closed, and gives its result. nil: close just returns true.
+	onClose func() lua.LValue
+	// readerGone, if not nil, is called when a write fails because its
+	// reader has gone, and does not return. nil: the write returns nil
+	// and a message, as any failed write.
+	readerGone func(L *lua.LState)
+}
+
+// write writes s to f, ending the script when f.readerGone says so.
+func (f *luaFile) write(L *lua.LState, s string) error {
+	_, err := io.WriteString(f.w, s)
+	if err != nil && f.readerGone != nil && readerGone(err) {
+		f.readerGone(L)
+	}
+	return err
 }
 
 const luaFileType = "gnc.file"
 
-func (b *luaIO) bind(L *lua.LState, env []string) *bool {
+// newFileValue is f as a Lua value, with the methods bind registered.
+func newFileValue(L *lua.LState, f *luaFile) *lua.LUserData {
+	ud := L.NewUserData()
+	ud.Value = f
+	L.SetMetatable(ud, L.GetTypeMetatable(luaFileType))
+	return ud
+}
+
+func (b *luaIO) bind(L *lua.LState) {
 	mt := L.NewTypeMetatable(luaFileType)
 	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"read":    luaFileRead,
@@ -131,15 +231,9 @@ func (b *luaIO) bind(L *lua.LState, env []string) *bool {
 		L.Push(lua.LString("file (" + f.name + ")"))
 		return 1
 	}))
-	newFile := func(f *luaFile) *lua.LUserData {
-		ud := L.NewUserData()
-		ud.Value = f
-		L.SetMetatable(ud, mt)
-		return ud
-	}
-	stdin := newFile(&luaFile{name: "stdin", r: b.in})
-	stdout := newFile(&luaFile{name: "stdout", w: b.out})
-	stderr := newFile(&luaFile{name: "stderr", w: b.err})
+	stdin := newFileValue(L, b.stdin)
+	stdout := newFileValue(L, b.stdout)
+	stderr := newFileValue(L, b.stderr)
 
 	ioTable := L.GetGlobal("io").(*lua.LTable)
 	origLines := L.GetField(ioTable, "lines")
@@ -148,7 +242,7 @@ func (b *luaIO) bind(L *lua.LState, env []string) *bool {
 	L.SetField(ioTable, "stderr", stderr)
 	L.SetFuncs(ioTable, map[string]lua.LGFunction{
 		"write": func(L *lua.LState) int { return writeValues(L, stdout, 1) },
-		"read":  func(L *lua.LState) int { return readValues(L, stdin.Value.(*luaFile), 1) },
+		"read":  func(L *lua.LState) int { return readValues(L, b.stdin, 1) },
 		"lines": func(L *lua.LState) int {
 			if L.GetTop() > 0 && L.Get(1) != lua.LNil {
 				// A named file: gopher-lua's own io.lines.
@@ -160,7 +254,7 @@ func (b *luaIO) bind(L *lua.LState, env []string) *bool {
 				L.Call(top, 1)
 				return 1
 			}
-			L.Push(lineIterator(L, stdin.Value.(*luaFile)))
+			L.Push(lineIterator(L, b.stdin))
 			return 1
 		},
 		"input":  func(L *lua.LState) int { L.Push(stdin); return 1 },
@@ -172,6 +266,7 @@ func (b *luaIO) bind(L *lua.LState, env []string) *bool {
 			}
 			return luaFileClose(L)
 		},
+		"popen": b.popen,
 	})
 	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
 		var sb strings.Builder
@@ -182,20 +277,19 @@ func (b *luaIO) bind(L *lua.LState, env []string) *bool {
 			sb.WriteString(L.ToStringMeta(L.Get(i)).String())
 		}
 		sb.WriteByte('\n')
-		f := stdout.Value.(*luaFile)
-		if !f.closed {
-			f.w.Write([]byte(sb.String()))
+		if !b.stdout.closed {
+			// Other errors are ignored, as Lua's print ignores them.
+			b.stdout.write(L, sb.String())
 		}
 		return 0
 	}))
 
 	vars := map[string]string{}
-	for _, kv := range env {
+	for _, kv := range b.env {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			vars[k] = v
 		}
 	}
-	exited := new(bool)
 	osTable := L.GetGlobal("os").(*lua.LTable)
 	L.SetFuncs(osTable, map[string]lua.LGFunction{
 		"getenv": func(L *lua.LState) int {
@@ -209,13 +303,9 @@ func (b *luaIO) bind(L *lua.LState, env []string) *bool {
 			}
 			return 1
 		},
-		"exit": func(L *lua.LState) int {
-			*exited = true
-			L.RaiseError("os.exit")
-			return 0
-		},
+		"exit":    func(L *lua.LState) int { b.endScript(L, endedByExit, "os.exit"); return 0 },
+		"execute": b.execute,
 	})
-	return exited
 }
 
 func checkFile(L *lua.LState, n int) *luaFile {
@@ -240,13 +330,14 @@ func luaFileLines(L *lua.LState) int {
 
 func luaFileClose(L *lua.LState) int {
 	f := checkFile(L, 1)
+	var result lua.LValue = lua.LTrue
 	if !f.closed {
 		f.closed = true
-		if c, ok := f.w.(io.Closer); ok && f.name == "stdout" {
-			c.Close()
+		if f.onClose != nil {
+			result = f.onClose()
 		}
 	}
-	L.Push(lua.LTrue)
+	L.Push(result)
 	return 1
 }
 
@@ -265,7 +356,7 @@ func writeValues(L *lua.LState, ud *lua.LUserData, first int) int {
 		if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
 			L.ArgError(i, "string expected, got "+v.Type().String())
 		}
-		if _, err := io.WriteString(f.w, lua.LVAsString(v)); err != nil {
+		if err := f.write(L, lua.LVAsString(v)); err != nil {
 			L.Push(lua.LNil)
 			L.Push(lua.LString(err.Error()))
 			return 2
@@ -273,116 +364,4 @@ func writeValues(L *lua.LState, ud *lua.LUserData, first int) int {
 	}
 	L.Push(ud)
 	return 1
-}
-
-func lineIterator(L *lua.LState, f *luaFile) *lua.LFunction {
-	return L.NewFunction(func(L *lua.LState) int {
-		L.Push(readLine(f, false))
-		return 1
-	})
-}
-
-// readValues reads by Lua 5.1's formats ("*l", "*L", "*a", "*n", a byte
-// count; the "*" may be left out) from argument first on; no format is
-// "*l". Each result is nil at the end of input.
-func readValues(L *lua.LState, f *luaFile, first int) int {
-	if f.r == nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("file is not readable"))
-		return 2
-	}
-	top := L.GetTop()
-	if top < first {
-		L.Push(readLine(f, false))
-		return 1
-	}
-	n := 0
-	for i := first; i <= top; i++ {
-		v := readFormat(L, f, L.Get(i), i)
-		L.Push(v)
-		n++
-		if v == lua.LNil {
-			break
-		}
-	}
-	return n
-}
-
-func readFormat(L *lua.LState, f *luaFile, format lua.LValue, arg int) lua.LValue {
-	if num, ok := format.(lua.LNumber); ok {
-		count := int(num)
-		if count <= 0 {
-			if _, err := f.r.Peek(1); err != nil {
-				return lua.LNil
-			}
-			return lua.LString("")
-		}
-		buf := make([]byte, count)
-		m, _ := io.ReadFull(f.r, buf)
-		if m == 0 {
-			return lua.LNil
-		}
-		return lua.LString(buf[:m])
-	}
-	s, ok := format.(lua.LString)
-	if !ok {
-		L.ArgError(arg, "invalid format")
-	}
-	switch strings.TrimPrefix(string(s), "*") {
-	case "l":
-		return readLine(f, false)
-	case "L":
-		return readLine(f, true)
-	case "a":
-		all, _ := io.ReadAll(f.r)
-		return lua.LString(all)
-	case "n":
-		return readNumber(f.r)
-	}
-	L.ArgError(arg, "invalid format")
-	return lua.LNil
-}
-
-func readLine(f *luaFile, keepNewline bool) lua.LValue {
-	line, err := f.r.ReadString('\n')
-	if line == "" && err != nil {
-		return lua.LNil
-	}
-	if !keepNewline {
-		line = strings.TrimSuffix(line, "\n")
-	}
-	return lua.LString(line)
-}
-
-func readNumber(r *bufio.Reader) lua.LValue {
-	for {
-		c, err := r.ReadByte()
-		if err != nil {
-			return lua.LNil
-		}
-		if !isSpace(c) {
-			r.UnreadByte()
-			break
-		}
-	}
-	var sb strings.Builder
-	for {
-		c, err := r.ReadByte()
-		if err != nil {
-			break
-		}
-		if !strings.ContainsRune("0123456789+-.eExXabcdefABCDEF", rune(c)) {
-			r.UnreadByte()
-			break
-		}
-		sb.WriteByte(c)
-	}
-	s := sb.String()
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		return lua.LNumber(v)
-	}
-	if v, err := strconv.ParseInt(s, 0, 64); err == nil {
-		return lua.LNumber(v)
-	}
-	return lua.LNil
 }

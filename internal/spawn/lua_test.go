@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func writeScript(t *testing.T, src string) string {
@@ -45,6 +48,7 @@ func TestLuaBindings(t *testing.T) {
 		{"os.getenv connection", `io.write(os.getenv("NCAT_PROTO"))`, "", "TCP"},
 		{"os.getenv process", `io.write(os.getenv("GNC_LUA_TEST"))`, "", "from process"},
 		{"os.exit ends the script only", `io.write("before") os.exit(3) io.write("after")`, "", "before"},
+		{"os.exit under pcall", `io.write("before") pcall(os.exit) io.write("after")`, "", "before"},
 		{"io.close stdout", `io.write("a") io.close() print("lost")`, "", "a"},
 	}
 	t.Setenv("GNC_LUA_TEST", "from process")
@@ -93,5 +97,166 @@ func TestLuaErrors(t *testing.T) {
 	cancel()
 	if err := RunLua(ctx, proto, strings.NewReader(""), &bytes.Buffer{}, nil, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled script: %v", err)
+	}
+}
+
+// failingWriter takes n bytes, then fails every write with err.
+type failingWriter struct {
+	n   int
+	err error
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) <= w.n {
+		w.n -= len(p)
+		return len(p), nil
+	}
+	n := w.n
+	w.n = 0
+	return n, w.err
+}
+
+// scriptBound keeps a script that fails to end from hanging the test; it
+// is no measure of how fast it ends.
+const scriptBound = 10 * time.Second
+
+// TestLuaBrokenPipe: a script that writes for ever ends once its output
+// has no reader, as SIGPIPE ends ncat's Lua child, however it writes and
+// even under pcall.
+func TestLuaBrokenPipe(t *testing.T) {
+	scripts := []struct{ name, script string }{
+		{"io.write", `while true do io.write("tick\n") end`},
+		{"print", `while true do print("tick") end`},
+		{"io.stdout:write", `while true do io.stdout:write("tick\n") end`},
+		{"io.output():write", `local f = io.output() while true do f:write("tick\n") end`},
+		{"under pcall", `while true do pcall(io.write, "tick\n") end`},
+		{"result ignored", `while true do local ok, err = io.write("tick\n") end`},
+	}
+	outputs := []struct {
+		name string
+		out  func(t *testing.T) io.Writer
+	}{
+		{"EPIPE", func(*testing.T) io.Writer {
+			return &failingWriter{n: 12, err: &os.PathError{Op: "write", Path: "|1", Err: syscall.EPIPE}}
+		}},
+		{"closed pipe", func(*testing.T) io.Writer { return &failingWriter{n: 12, err: io.ErrClosedPipe} }},
+		{"closed file", func(*testing.T) io.Writer { return &failingWriter{err: os.ErrClosed} }},
+		{"pipe without reader", func(t *testing.T) io.Writer {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			t.Cleanup(func() { w.Close() })
+			return w
+		}},
+	}
+	for _, sc := range scripts {
+		proto, err := LoadLua(writeScript(t, sc.script))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range outputs {
+			t.Run(sc.name+"/"+o.name, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(t.Context(), scriptBound)
+				defer cancel()
+				err := RunLua(ctx, proto, strings.NewReader(""), o.out(t), nil, nil)
+				var se *ScriptError
+				if !errors.Is(err, ErrBrokenPipe) || !errors.As(err, &se) || !strings.Contains(err.Error(), "broken pipe") {
+					t.Errorf("RunLua: %v, want a *ScriptError for a broken pipe", err)
+				}
+			})
+		}
+	}
+}
+
+// TestLuaWriteError: any other failed write is Lua's nil and a message,
+// and the script goes on.
+func TestLuaWriteError(t *testing.T) {
+	proto, err := LoadLua(writeScript(t, `
+		local f, msg = io.write("x")
+		print("ignored")
+		io.stderr:write(tostring(f), " ", msg, "|", tostring(io.stdout:write("y")))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	out := &failingWriter{err: errors.New("disk full")}
+	if err := RunLua(t.Context(), proto, strings.NewReader(""), out, nil, &stderr); err != nil {
+		t.Fatalf("RunLua: %v", err)
+	}
+	if want := "nil disk full|nil"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+}
+
+// pipeWith is the read end of a pipe that holds s and then ends, as the
+// pipe startLua gives a script.
+func pipeWith(t *testing.T, s string) *os.File {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	if _, err := w.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return r
+}
+
+// TestLuaChildren: os.execute and io.popen give the command the script's
+// stdio and the connection's NCAT_* variables, as the child of ncat's Lua
+// process has them.
+func TestLuaChildren(t *testing.T) {
+	tests := []struct {
+		name, script string
+		in           string
+		inFile       bool // in comes through a pipe, as under startLua
+		wantOut      string
+		wantErr      string
+	}{
+		{name: "os.execute env", script: `os.execute("echo port=$NCAT_REMOTE_PORT")`, wantOut: "port=36144\n"},
+		{name: "os.execute status", script: `io.write(os.execute("true"), " ", os.execute("exit 3"), " ", os.execute("kill -9 $$"))`, wantOut: "0 3 137"},
+		{name: "os.execute no command", script: `io.write(tostring(os.execute()))`, wantOut: "true"},
+		{name: "os.execute stderr", script: `os.execute("echo oops >&2")`, wantErr: "oops\n"},
+		{name: "os.execute stdin", script: `os.execute("tr a-z A-Z")`, in: "abc\n", inFile: true, wantOut: "ABC\n"},
+		{name: "os.execute after read-ahead", script: `io.write(io.read(1), "|") os.execute("cat") io.write("|", io.read("*a"))`, in: "abc", inFile: true, wantOut: "a||bc"},
+		{name: "os.execute stdin not a file", script: `os.execute("cat") io.write("|", io.read("*a"))`, in: "abc", wantOut: "|abc"},
+		{name: "os.execute stdout closed", script: `io.close() io.stderr:write(os.execute("echo lost"))`, wantErr: "0"},
+		{name: "popen r", script: `local f = io.popen("echo $NCAT_PROTO; echo two") for l in f:lines() do io.write("[", l, "]") end io.write(f:close())`, wantOut: "[TCP][two]0"},
+		{name: "popen r stdin", script: `io.write(io.popen("tr a-z A-Z", "r"):read("*a"))`, in: "hello\n", inFile: true, wantOut: "HELLO\n"},
+		{name: "popen w", script: `local f = io.popen("tr a-z A-Z", "w") f:write("shout\n") io.write("[", f:close(), "]")`, wantOut: "SHOUT\n[0]"},
+		{name: "popen w env", script: `io.popen("echo $NCAT_REMOTE_PORT", "w"):close()`, wantOut: "36144\n"},
+		{name: "popen status", script: `local f = io.popen("cat >/dev/null; exit 5", "w") f:write("x") io.write(io.close(f))`, wantOut: "5"},
+		{name: "popen left open", script: `io.popen("cat", "w"):write("kept\n")`, wantOut: "kept\n"},
+		{name: "popen stderr", script: `io.popen("echo err >&2"):close()`, wantErr: "err\n"},
+		{name: "popen tostring", script: `local f = io.popen("true") io.write(tostring(f)) f:close()`, wantOut: "file (process)"},
+	}
+	env := []string{"NCAT_REMOTE_PORT=36144", "NCAT_PROTO=TCP"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			proto, err := LoadLua(writeScript(t, tt.script))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var in io.Reader = strings.NewReader(tt.in)
+			if tt.inFile {
+				in = pipeWith(t, tt.in)
+			}
+			var out, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(t.Context(), scriptBound)
+			defer cancel()
+			if err := RunLua(ctx, proto, in, &out, env, &stderr); err != nil {
+				t.Fatalf("RunLua: %v", err)
+			}
+			if out.String() != tt.wantOut {
+				t.Errorf("output %q, want %q", out.String(), tt.wantOut)
+			}
+			if stderr.String() != tt.wantErr {
+				t.Errorf("stderr %q, want %q", stderr.String(), tt.wantErr)
+			}
+		})
 	}
 }
