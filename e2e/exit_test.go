@@ -114,30 +114,43 @@ func TestHelpAndVersion(t *testing.T) {
 
 // TestStdoutClosed checks gnc when the reader of its stdout goes away, as
 // in "gnc host port | head -c 10": like ncat, "write: Broken pipe" and
-// status 2 (not a silent death by SIGPIPE).
+// status 2 (not a silent death by SIGPIPE); the same for a Lua script
+// run on gnc's stdio that writes for ever.
 func TestStdoutClosed(t *testing.T) {
 	t.Parallel()
-	port := floodServer(t)
-	cmd := gncCmd(t, v4, itoa(port))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(out, make([]byte, 10)); err != nil {
-		t.Fatal(err)
-	}
-	out.Close()
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
-		t.Errorf("gnc ended with %v, want exit status 2", err)
-	}
-	if got := stderr.String(); got != "gnc: write: Broken pipe\n" {
-		t.Errorf("stderr = %q", got)
+	for _, tc := range []struct {
+		name string
+		args func(t *testing.T) []string
+	}{
+		{"connect", func(t *testing.T) []string { return []string{v4, itoa(floodServer(t))} }},
+		{"lua-exec-internal", func(t *testing.T) []string {
+			return []string{"--lua-exec-internal", luaScript(t, `while true do io.write("tick\n") end`)}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := gncCmd(t, tc.args(t)...)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadFull(out, make([]byte, 10)); err != nil {
+				t.Fatal(err)
+			}
+			out.Close()
+			err = cmd.Wait()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+				t.Errorf("gnc ended with %v, want exit status 2", err)
+			}
+			if got := stderr.String(); got != "gnc: write: Broken pipe\n" {
+				t.Errorf("stderr = %q", got)
+			}
+		})
 	}
 }

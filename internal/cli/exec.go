@@ -46,7 +46,11 @@ func (e *env) runLuaInternal(ctx context.Context) error {
 	if err != nil {
 		return &FatalError{Err: err}
 	}
-	return spawn.RunLua(ctx, proto, e.stdin, e.stdout, nil, e.stderr)
+	err = spawn.RunLua(ctx, proto, e.stdin, e.stdout, nil, e.stderr)
+	if errors.Is(err, spawn.ErrBrokenPipe) {
+		return ErrStdoutClosed // as any other mode whose stdout has gone
+	}
+	return err
 }
 
 // execOptions say how a connection meets its program. Over a stream socket

@@ -57,14 +57,21 @@ func (s *server) serveHTTP(ctx context.Context, c *clientConn) {
 				if res != authMissing {
 					s.logf("%s: proxy authentication failed", peer)
 				}
-				lines := fieldLines("Proxy-Authenticate", s.auth.challenges(res == authStale))
-				s.reply(c, 407, append(lines, "Content-Length: 0"))
 				// Wait for the credentials on this connection only if the
-				// client will send them here: an HTTP/1.0 client without
-				// keep-alive goes to a new connection, and holding this one
-				// would only keep its -m slot until -w.
+				// client will send them here, and say so: the reply is
+				// HTTP/1.0, which a client takes as the connection's end
+				// unless told it persists. A client that will not send
+				// them here is closed at once, not held (with its -m
+				// slot) until -w.
 				_, hasBody := req.get("Content-Length")
-				if round == authRounds || hasBody || req.count("Transfer-Encoding") > 0 || !req.persistent() {
+				wait := round < authRounds && !hasBody && req.count("Transfer-Encoding") == 0 && req.persistent()
+				lines := fieldLines("Proxy-Authenticate", s.auth.challenges(res == authStale))
+				lines = append(lines, "Content-Length: 0")
+				if wait {
+					lines = append(lines, "Proxy-Connection: keep-alive")
+				}
+				s.reply(c, 407, lines)
+				if !wait {
 					return
 				}
 				continue

@@ -331,8 +331,8 @@ func TestHTTPAuth(t *testing.T) {
 		c := dialT(t, unbounded)
 		io.WriteString(c, "CONNECT "+target+" HTTP/1.0\r\n\r\n")
 		got, err := io.ReadAll(c)
-		if err != nil || !strings.HasPrefix(string(got), "HTTP/1.0 407 ") {
-			t.Errorf("got %q, %v; want a 407, then EOF", got, err)
+		if err != nil || !strings.HasPrefix(string(got), "HTTP/1.0 407 ") || strings.Contains(string(got), "keep-alive") {
+			t.Errorf("got %q, %v; want a 407 that does not keep the connection, then EOF", got, err)
 		}
 	})
 	t.Run("HTTP/1.0 keep-alive may retry on the connection", func(t *testing.T) {
@@ -340,8 +340,8 @@ func TestHTTPAuth(t *testing.T) {
 		br := bufio.NewReader(c)
 		connect10 := "CONNECT " + target + " HTTP/1.0\r\nProxy-Connection: Keep-Alive\r\n"
 		io.WriteString(c, connect10+"\r\n")
-		if got := readResponse(t, br); !strings.HasPrefix(got, "HTTP/1.0 407 ") {
-			t.Fatalf("got %q, want 407", got)
+		if got := readResponse(t, br); !strings.HasPrefix(got, "HTTP/1.0 407 ") || !strings.Contains(got, "\r\nProxy-Connection: keep-alive\r\n") {
+			t.Fatalf("got %q, want a 407 that keeps the connection", got)
 		}
 		io.WriteString(c, connect10+basic("u:p")+"\r\n")
 		if got := readResponse(t, br); got != "HTTP/1.0 200 OK\r\n\r\n" {

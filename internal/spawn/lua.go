@@ -104,7 +104,7 @@ func RunLua(ctx context.Context, proto *lua.FunctionProto, in io.Reader, out io.
 	b.bind(L)
 	L.Push(L.NewFunctionFromProto(proto))
 	err := L.PCall(0, lua.MultRet, nil)
-	b.closeProcesses()
+	b.closeProcesses(L)
 	switch {
 	case b.ended == endedByExit:
 		return nil
@@ -151,11 +151,12 @@ func newLuaIO(ctx context.Context, stop context.CancelFunc, in io.Reader, out io
 	b := &luaIO{ctx: ctx, stop: stop, in: bufio.NewReader(in), out: shareable(out), err: shareable(stderr), env: env}
 	b.inFile, _ = in.(*os.File)
 	b.stdin = &luaFile{name: "stdin", r: b.in}
-	b.stdout = &luaFile{name: "stdout", w: b.out, readerGone: b.brokenPipe, onClose: func() lua.LValue {
+	b.stdout = &luaFile{name: "stdout", w: b.out, readerGone: b.brokenPipe, onClose: func(L *lua.LState) int {
 		if c, ok := out.(io.Closer); ok {
 			c.Close()
 		}
-		return lua.LTrue
+		L.Push(lua.LTrue)
+		return 1
 	}}
 	b.stderr = &luaFile{name: "stderr", w: b.err}
 	return b
@@ -188,8 +189,9 @@ type luaFile struct {
 	w      io.Writer
 	closed bool
 	// onClose, if not nil, is what file:close does besides marking the
-	// file closed, and gives its result. nil: close just returns true.
-	onClose func() lua.LValue
+	// file closed: it pushes close's results and returns their number.
+	// nil: close just returns true.
+	onClose func(L *lua.LState) int
 	// readerGone, if not nil, is called when a write fails because its
 	// reader has gone, and does not return. nil: the write returns nil
 	// and a message, as any failed write.
@@ -330,14 +332,13 @@ func luaFileLines(L *lua.LState) int {
 
 func luaFileClose(L *lua.LState) int {
 	f := checkFile(L, 1)
-	var result lua.LValue = lua.LTrue
 	if !f.closed {
 		f.closed = true
 		if f.onClose != nil {
-			result = f.onClose()
+			return f.onClose(L)
 		}
 	}
-	L.Push(result)
+	L.Push(lua.LTrue)
 	return 1
 }
 

@@ -2,6 +2,7 @@ package spawn
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -25,14 +26,19 @@ import (
 const childWaitDelay = 2 * time.Second
 
 // shell is /bin/sh -c command with the process's environment plus the
-// connection's, and the script's stderr. It is killed when RunLua's ctx
-// ends.
+// connection's, and the script's stderr. The shell leads a process group
+// of its own, and when RunLua's ctx ends the whole group is killed: a
+// command the shell started (a sleep in a pipeline) would otherwise keep
+// the script's pipe open, and the script blocked on it, after gnc was told
+// to stop.
 func (b *luaIO) shell(command string) *exec.Cmd {
 	cmd := exec.CommandContext(b.ctx, "/bin/sh", "-c", command)
 	cmd.Env = append(os.Environ(), b.env...)
 	if b.err != io.Discard {
 		cmd.Stderr = b.err
 	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = childWaitDelay
 	return cmd
 }
@@ -60,30 +66,36 @@ func (b *luaIO) childStdout() io.Writer {
 	return b.out
 }
 
-// exitStatus is a finished command's result as os.execute and a popen
-// file's close give it: 0 when it succeeded, else its exit status, 128+n
-// when signal n killed it (as the shell reports it), 127 when no shell
-// could start (as system()'s child does).
-func exitStatus(cmd *exec.Cmd) int {
-	ps := cmd.ProcessState
-	if ps == nil {
-		return 127
+// pushExecResult pushes a finished command's result as Lua 5.3's
+// os.execute and a popen file's close give it, which ncat's scripts are
+// written for: true or nil (success or not), then "exit" and the exit
+// status, or "signal" and the signal that killed it. A command whose shell
+// could not start reports exit status 127, as system()'s child does. (Lua
+// 5.1, which gopher-lua otherwise follows, returns one number there, and
+// every number is true in Lua: `if os.execute(cmd) then` would take the
+// success branch on failure.)
+func pushExecResult(L *lua.LState, cmd *exec.Cmd) int {
+	how, code := "exit", 127
+	if ps := cmd.ProcessState; ps != nil {
+		code = ps.ExitCode()
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			how, code = "signal", int(ws.Signal())
+		}
 	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
+	if how == "exit" && code == 0 {
+		L.Push(lua.LTrue)
+	} else {
+		L.Push(lua.LNil)
 	}
-	return ps.ExitCode()
+	L.Push(lua.LString(how))
+	L.Push(lua.LNumber(code))
+	return 3
 }
 
 // execute is os.execute(command): command runs in /bin/sh -c (see shell)
-// with the script's stdin (childStdin) and stdout (childStdout). With no
-// command it returns true: a shell is available.
-//
-// The result follows Lua 5.1 as gopher-lua's own os.execute does: one
-// number, 0 when the command succeeded, else its exit status (see
-// exitStatus), so scripts that compare it with 0 work. Lua 5.1 itself
-// returns the raw wait status (256 times the exit code), and ncat's Lua
-// 5.3 returns true or nil, then "exit" or "signal" and the code.
+// with the script's stdin (childStdin) and stdout (childStdout), and its
+// result is Lua 5.3's (see pushExecResult). With no command it returns
+// true: a shell is available.
 func (b *luaIO) execute(L *lua.LState) int {
 	if L.Get(1) == lua.LNil {
 		L.Push(lua.LTrue)
@@ -92,9 +104,8 @@ func (b *luaIO) execute(L *lua.LState) int {
 	cmd := b.shell(L.CheckString(1))
 	cmd.Stdin = b.childStdin()
 	cmd.Stdout = b.childStdout()
-	cmd.Run() // the status says what went wrong, as Lua's does
-	L.Push(lua.LNumber(exitStatus(cmd)))
-	return 1
+	cmd.Run() // the result says what went wrong, as Lua's does
+	return pushExecResult(L, cmd)
 }
 
 // popen is io.popen(command [, mode]): command runs in /bin/sh -c (see
@@ -102,9 +113,11 @@ func (b *luaIO) execute(L *lua.LState) int {
 // script's (childStdin); "w" writes its stdin, and its stdout is the
 // script's (childStdout). It returns a file, or nil and a message when the
 // command cannot start. Closing the file closes the pipe and waits for the
-// command; the result is its status as os.execute gives it (gopher-lua's
-// own popen files do the same; a nonzero number is as true as Lua 5.1's
-// result, which does not say how the command ended).
+// command; the result is Lua 5.3's, as os.execute's. A write to a "w"
+// command that has exited ends the script, as SIGPIPE would end ncat's Lua
+// process. When RunLua's ctx ends the pipe is closed, so a script blocked
+// on it is released even if a process outside the shell's group holds the
+// other end.
 func (b *luaIO) popen(L *lua.LState) int {
 	command := L.CheckString(1)
 	mode := L.OptString(2, "r")
@@ -124,6 +137,7 @@ func (b *luaIO) popen(L *lua.LState) int {
 		var w io.WriteCloser
 		if w, err = cmd.StdinPipe(); err == nil {
 			f.w, pipe = w, w
+			f.readerGone = b.brokenPipe
 		}
 	default:
 		L.ArgError(2, "invalid mode '"+mode+"'")
@@ -136,13 +150,15 @@ func (b *luaIO) popen(L *lua.LState) int {
 		L.Push(lua.LString(command + ": " + err.Error()))
 		return 2
 	}
-	f.onClose = func() lua.LValue {
+	stop := context.AfterFunc(b.ctx, func() { pipe.Close() })
+	f.onClose = func(L *lua.LState) int {
 		// Our end first, as pclose does: a command reading gets its EOF,
 		// one still writing gets SIGPIPE, and Wait does not wait on
 		// either for ever.
+		stop()
 		pipe.Close()
 		cmd.Wait()
-		return lua.LNumber(exitStatus(cmd))
+		return pushExecResult(L, cmd)
 	}
 	b.processes = append(slices.DeleteFunc(b.processes, func(f *luaFile) bool { return f.closed }), f)
 	L.Push(newFileValue(L, f))
@@ -152,11 +168,11 @@ func (b *luaIO) popen(L *lua.LState) int {
 // closeProcesses closes the io.popen files the script left open, as Lua
 // does when its state is closed: each command gets its EOF or SIGPIPE and
 // is waited for.
-func (b *luaIO) closeProcesses() {
+func (b *luaIO) closeProcesses(L *lua.LState) {
 	for _, f := range b.processes {
 		if !f.closed {
 			f.closed = true
-			f.onClose()
+			L.Pop(f.onClose(L))
 		}
 	}
 }

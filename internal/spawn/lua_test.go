@@ -170,6 +170,58 @@ func TestLuaBrokenPipe(t *testing.T) {
 	}
 }
 
+// TestLuaPopenBrokenPipe: a script writing for ever to a popen'd command
+// that has exited ends, as SIGPIPE would end ncat's Lua process.
+func TestLuaPopenBrokenPipe(t *testing.T) {
+	proto, err := LoadLua(writeScript(t, `local f = io.popen("exit 0", "w") while true do f:write("tick\n") end`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), scriptBound)
+	defer cancel()
+	if err := RunLua(ctx, proto, strings.NewReader(""), io.Discard, nil, nil); !errors.Is(err, ErrBrokenPipe) {
+		t.Errorf("RunLua: %v, want a broken pipe", err)
+	}
+}
+
+// TestLuaPopenCancel: when gnc stops a script blocked on a popen'd command
+// whose shell has a child of its own, the script is released at once, not
+// when that child ends: the whole process group is killed and the pipe
+// closed.
+func TestLuaPopenCancel(t *testing.T) {
+	// The command says it has started only once its background sleep
+	// holds the pipe, on stderr, which it shares with the script.
+	proto, err := LoadLua(writeScript(t, `io.popen("sleep 60 & echo started >&2; wait; echo late"):read("*a")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, stderr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer started.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- RunLua(ctx, proto, strings.NewReader(""), io.Discard, nil, stderr)
+		stderr.Close()
+	}()
+	line := make([]byte, len("started\n"))
+	if _, err := io.ReadFull(started, line); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("RunLua: %v, want context.Canceled", err)
+		}
+	case <-time.After(scriptBound):
+		t.Fatal("the script was still blocked on the command after its context ended")
+	}
+}
+
 // TestLuaWriteError: any other failed write is Lua's nil and a message,
 // and the script goes on.
 func TestLuaWriteError(t *testing.T) {
@@ -210,6 +262,8 @@ func pipeWith(t *testing.T, s string) *os.File {
 // stdio and the connection's NCAT_* variables, as the child of ncat's Lua
 // process has them.
 func TestLuaChildren(t *testing.T) {
+	// r formats Lua 5.3's three results of os.execute and a popen close.
+	const results = `local function r(ok, how, code) return tostring(ok) .. "," .. how .. "," .. code end `
 	tests := []struct {
 		name, script string
 		in           string
@@ -218,18 +272,20 @@ func TestLuaChildren(t *testing.T) {
 		wantErr      string
 	}{
 		{name: "os.execute env", script: `os.execute("echo port=$NCAT_REMOTE_PORT")`, wantOut: "port=36144\n"},
-		{name: "os.execute status", script: `io.write(os.execute("true"), " ", os.execute("exit 3"), " ", os.execute("kill -9 $$"))`, wantOut: "0 3 137"},
+		{name: "os.execute status", script: results + `io.write(r(os.execute("true")), " ", r(os.execute("exit 3")), " ", r(os.execute("kill -9 $$")))`,
+			wantOut: "true,exit,0 nil,exit,3 nil,signal,9"},
+		{name: "os.execute failure is false", script: `if os.execute("false") then io.write("wrong") else io.write("right") end`, wantOut: "right"},
 		{name: "os.execute no command", script: `io.write(tostring(os.execute()))`, wantOut: "true"},
 		{name: "os.execute stderr", script: `os.execute("echo oops >&2")`, wantErr: "oops\n"},
 		{name: "os.execute stdin", script: `os.execute("tr a-z A-Z")`, in: "abc\n", inFile: true, wantOut: "ABC\n"},
 		{name: "os.execute after read-ahead", script: `io.write(io.read(1), "|") os.execute("cat") io.write("|", io.read("*a"))`, in: "abc", inFile: true, wantOut: "a||bc"},
 		{name: "os.execute stdin not a file", script: `os.execute("cat") io.write("|", io.read("*a"))`, in: "abc", wantOut: "|abc"},
-		{name: "os.execute stdout closed", script: `io.close() io.stderr:write(os.execute("echo lost"))`, wantErr: "0"},
-		{name: "popen r", script: `local f = io.popen("echo $NCAT_PROTO; echo two") for l in f:lines() do io.write("[", l, "]") end io.write(f:close())`, wantOut: "[TCP][two]0"},
+		{name: "os.execute stdout closed", script: `io.close() io.stderr:write(tostring(os.execute("echo lost")))`, wantErr: "true"},
+		{name: "popen r", script: `local f = io.popen("echo $NCAT_PROTO; echo two") for l in f:lines() do io.write("[", l, "]") end io.write(tostring(f:close()))`, wantOut: "[TCP][two]true"},
 		{name: "popen r stdin", script: `io.write(io.popen("tr a-z A-Z", "r"):read("*a"))`, in: "hello\n", inFile: true, wantOut: "HELLO\n"},
-		{name: "popen w", script: `local f = io.popen("tr a-z A-Z", "w") f:write("shout\n") io.write("[", f:close(), "]")`, wantOut: "SHOUT\n[0]"},
+		{name: "popen w", script: `local f = io.popen("tr a-z A-Z", "w") f:write("shout\n") io.write("[", tostring(f:close()), "]")`, wantOut: "SHOUT\n[true]"},
 		{name: "popen w env", script: `io.popen("echo $NCAT_REMOTE_PORT", "w"):close()`, wantOut: "36144\n"},
-		{name: "popen status", script: `local f = io.popen("cat >/dev/null; exit 5", "w") f:write("x") io.write(io.close(f))`, wantOut: "5"},
+		{name: "popen status", script: results + `local f = io.popen("cat >/dev/null; exit 5", "w") f:write("x") io.write(r(io.close(f)))`, wantOut: "nil,exit,5"},
 		{name: "popen left open", script: `io.popen("cat", "w"):write("kept\n")`, wantOut: "kept\n"},
 		{name: "popen stderr", script: `io.popen("echo err >&2"):close()`, wantErr: "err\n"},
 		{name: "popen tostring", script: `local f = io.popen("true") io.write(tostring(f)) f:close()`, wantOut: "file (process)"},
