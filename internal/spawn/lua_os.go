@@ -37,8 +37,7 @@ func (b *luaIO) shell(command string) *exec.Cmd {
 	if b.err != io.Discard {
 		cmd.Stderr = b.err
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	killGroupOnCancel(cmd)
 	cmd.WaitDelay = childWaitDelay
 	return cmd
 }
