@@ -104,8 +104,12 @@ func floorTool() (tool, error) {
 			return []string{floorServeCmd, loopback, strconv.Itoa(port)}
 		},
 		// No preemption signals: they would interrupt the floors' raw
-		// blocking system calls.
-		env: []string{"GODEBUG=asyncpreemptoff=1"},
+		// blocking system calls. No collection either: a thread in a raw
+		// blocking call (idle in accept4) keeps its P and never reaches a
+		// safe point, so a collection's stop-the-world would wait for the
+		// next connection to each thread; the floors allocate little
+		// (the proxy's request parsing), but enough for one in a long run.
+		env: []string{"GODEBUG=asyncpreemptoff=1", "GOGC=off"},
 	}, nil
 }
 

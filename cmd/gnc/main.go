@@ -38,7 +38,8 @@ func main() {
 	if ctx.Err() != nil {
 		dieBy(<-caught)
 	}
-	if err != nil && !errors.Is(err, cli.ErrSilentFailure) {
+	var die *cli.DieError
+	if err != nil && !errors.Is(err, cli.ErrSilentFailure) && !errors.As(err, &die) {
 		fmt.Fprintf(os.Stderr, "gnc: %v\n", err)
 	}
 	os.Exit(cli.ExitCode(err))

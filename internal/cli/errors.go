@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"syscall"
 )
 
 // UsageError is a problem with the command line: an unknown, malformed,
@@ -27,6 +28,15 @@ func (e *FatalError) Unwrap() error { return e.Err }
 // a failed -z probe without -v.
 var ErrSilentFailure = errors.New("failure already reported")
 
+// DieError ends gnc where ncat dies of a signal: with no message and the
+// status a shell shows for that death, 128 plus the signal's number.
+// --lua-exec-internal is one: ncat runs the script with SIGPIPE at its
+// default, so a write that finds no reader kills it. (gnc exits with the
+// status rather than dying: Go ignores a SIGPIPE a process sends itself.)
+type DieError struct{ Signal syscall.Signal }
+
+func (e *DieError) Error() string { return "killed by " + e.Signal.String() }
+
 // ErrStdoutClosed ends gnc when the reader of its standard output went
 // away: ncat says "write: Broken pipe" and exits 2.
 var ErrStdoutClosed = errors.New("write: Broken pipe")
@@ -35,9 +45,12 @@ var ErrStdoutClosed = errors.New("write: Broken pipe")
 func ExitCode(err error) int {
 	var usage *UsageError
 	var fatal *FatalError
+	var die *DieError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &die):
+		return 128 + int(die.Signal)
 	case errors.As(err, &usage), errors.As(err, &fatal), errors.Is(err, ErrStdoutClosed):
 		return 2
 	default:

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 
 	"gnc/internal/conntrack"
 	"gnc/internal/relay"
@@ -48,7 +49,10 @@ func (e *env) runLuaInternal(ctx context.Context) error {
 	}
 	err = spawn.RunLua(ctx, proto, e.stdin, e.stdout, nil, e.stderr)
 	if errors.Is(err, spawn.ErrBrokenPipe) {
-		return ErrStdoutClosed // as any other mode whose stdout has gone
+		// ncat's Lua process dies of SIGPIPE here, on stdout or a popen'd
+		// command alike; its connect mode's "write: Broken pipe" is not
+		// what a caller of this mode sees.
+		return &DieError{Signal: syscall.SIGPIPE}
 	}
 	return err
 }

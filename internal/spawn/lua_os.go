@@ -26,18 +26,17 @@ import (
 const childWaitDelay = 2 * time.Second
 
 // shell is /bin/sh -c command with the process's environment plus the
-// connection's, and the script's stderr. The shell leads a process group
-// of its own, and when RunLua's ctx ends the whole group is killed: a
-// command the shell started (a sleep in a pipeline) would otherwise keep
-// the script's pipe open, and the script blocked on it, after gnc was told
-// to stop.
+// connection's, and the script's stderr. It is killed when RunLua's ctx
+// ends; what it started itself lives on, as the children of an -e or -c
+// program do when gnc stops them (a shell in a process group of its own
+// would take the commands it starts along, but would also lose the
+// terminal, and outlive a gnc killed with its group).
 func (b *luaIO) shell(command string) *exec.Cmd {
 	cmd := exec.CommandContext(b.ctx, "/bin/sh", "-c", command)
 	cmd.Env = append(os.Environ(), b.env...)
 	if b.err != io.Discard {
 		cmd.Stderr = b.err
 	}
-	killGroupOnCancel(cmd)
 	cmd.WaitDelay = childWaitDelay
 	return cmd
 }
@@ -115,8 +114,8 @@ func (b *luaIO) execute(L *lua.LState) int {
 // command; the result is Lua 5.3's, as os.execute's. A write to a "w"
 // command that has exited ends the script, as SIGPIPE would end ncat's Lua
 // process. When RunLua's ctx ends the pipe is closed, so a script blocked
-// on it is released even if a process outside the shell's group holds the
-// other end.
+// on it is released even if a command the shell started holds the other
+// end.
 func (b *luaIO) popen(L *lua.LState) int {
 	command := L.CheckString(1)
 	mode := L.OptString(2, "r")
