@@ -27,10 +27,10 @@ const childWaitDelay = 2 * time.Second
 
 // shell is /bin/sh -c command with the process's environment plus the
 // connection's, and the script's stderr. It is killed when RunLua's ctx
-// ends; what it started itself lives on, as the children of an -e or -c
-// program do when gnc stops them (a shell in a process group of its own
-// would take the commands it starts along, but would also lose the
-// terminal, and outlive a gnc killed with its group).
+// ends; the commands it started live on, as the children of an -e or -c
+// program do when gnc stops it. (In a process group of its own, the shell
+// could take its commands along, but they would lose the terminal, and
+// outlive a gnc killed with its group.)
 func (b *luaIO) shell(command string) *exec.Cmd {
 	cmd := exec.CommandContext(b.ctx, "/bin/sh", "-c", command)
 	cmd.Env = append(os.Environ(), b.env...)
