@@ -528,6 +528,13 @@ func TestExecLuaInternal(t *testing.T) {
 	}
 	g = gnc(t, "--lua-exec-internal", luaScript(t, upperLua), "-v")
 	g.expectExit(2)
+	// A failing script: ncat's message on one line, status 2.
+	script := luaScript(t, `error("boom")`)
+	g = gnc(t, "--lua-exec-internal", script)
+	g.expectExit(2)
+	if got, want := g.stderr.String(), "gnc: Error running the Lua script: "+script+":1: boom. QUITTING.\n"; got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
 }
 
 // TestExecUDP: -u -l hands the first peer's socket to one program, which

@@ -54,6 +54,11 @@ func (e *env) runLuaInternal(ctx context.Context) error {
 		// what a caller of this mode sees.
 		return &DieError{Signal: syscall.SIGPIPE}
 	}
+	if script := (*spawn.ScriptError)(nil); errors.As(err, &script) {
+		// ncat's words and status 2 (without its stack traceback).
+		//lint:ignore ST1005 ncat's message, which gnc prints as is
+		return &FatalError{Err: fmt.Errorf("Error running the Lua script: %s.", script.Message())}
+	}
 	return err
 }
 

@@ -124,13 +124,16 @@ type ScriptError struct{ Err error }
 
 // Error is the script's error message on one line, without gopher-lua's
 // stack traceback.
-func (e *ScriptError) Error() string {
+func (e *ScriptError) Error() string { return "lua: " + e.Message() }
+
+// Message is the script's error message alone, on one line.
+func (e *ScriptError) Message() string {
 	var api *lua.ApiError
 	if errors.As(e.Err, &api) && api.Object != nil {
-		return "lua: " + api.Object.String()
+		return api.Object.String()
 	}
 	msg, _, _ := strings.Cut(e.Err.Error(), "\n")
-	return "lua: " + msg
+	return msg
 }
 func (e *ScriptError) Unwrap() error { return e.Err }
 
