@@ -34,7 +34,13 @@ type Hub struct {
 	// joined, when not nil, is closed at the next Join: stdin holds a chunk
 	// for the next member.
 	joined chan struct{}
-	closed bool
+	// stdinHeld: stdin holds a chunk (or its EOF) that waits for members,
+	// from when RunStdin finds nobody to send it to until it takes the
+	// members it will send it to. A member that joins meanwhile is owed
+	// it (memberState.stdinDue).
+	stdinHeld bool
+	closed    bool
+	done      chan struct{} // closed by Abort
 
 	wg sync.WaitGroup
 
@@ -55,6 +61,11 @@ var memberBuffers = sync.Pool{New: func() any {
 type memberState struct {
 	idle  *idleWatch
 	track *conntrack.Conn // nil without a connection table
+	// stdinDue, when not nil, is closed once the chunk stdin held when
+	// the member joined has been sent to it (or it left): until then the
+	// member must not leave by its own EOF, or a client that sends and
+	// closes at once would miss what ncat, serving stdin first, gives it.
+	stdinDue chan struct{}
 }
 
 // NewHub returns a hub writing to stdout with the session options o (Delay,
@@ -64,7 +75,7 @@ func NewHub(stdout io.Writer, o Options, logf func(format string, args ...any)) 
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Hub{stdout: stdout, o: o, logf: logf, members: map[Member]*memberState{}}
+	return &Hub{stdout: stdout, o: o, logf: logf, members: map[Member]*memberState{}, done: make(chan struct{})}
 }
 
 // Len is the number of members.
@@ -102,9 +113,11 @@ func (h *Hub) join(m Member, max int) (ok, stdinWaiting bool) {
 	if h.joined != nil {
 		close(h.joined)
 		h.joined = nil
-		stdinWaiting = true
 	}
-	return true, stdinWaiting
+	if h.stdinHeld {
+		st.stdinDue = make(chan struct{})
+	}
+	return true, st.stdinDue != nil
 }
 
 // Leave removes m and closes it.
@@ -112,6 +125,10 @@ func (h *Hub) Leave(m Member) {
 	h.mu.Lock()
 	st, ok := h.members[m]
 	delete(h.members, m)
+	if ok && st.stdinDue != nil {
+		close(st.stdinDue) // it will not be sent: nothing to wait for
+		st.stdinDue = nil
+	}
 	h.mu.Unlock()
 	if ok {
 		st.track.Close()
@@ -249,8 +266,11 @@ func (h *Hub) waitForMember(ctx context.Context) error {
 	for {
 		h.mu.Lock()
 		n := len(h.members)
-		if n == 0 && h.joined == nil {
-			h.joined = make(chan struct{})
+		if n == 0 {
+			h.stdinHeld = true
+			if h.joined == nil {
+				h.joined = make(chan struct{})
+			}
 		}
 		joined := h.joined
 		h.mu.Unlock()
@@ -270,14 +290,7 @@ func (h *Hub) waitForMember(ctx context.Context) error {
 // for the next one to join.
 func (h *Hub) broadcast(ctx context.Context, chunk []byte) error {
 	for {
-		h.mu.Lock()
-		members := make([]Member, 0, len(h.members))
-		states := make([]*memberState, 0, len(h.members))
-		for m, st := range h.members {
-			members = append(members, m)
-			states = append(states, st)
-		}
-		h.mu.Unlock()
+		members, states, dues := h.takeMembers()
 		if len(members) > 0 {
 			h.o.Log.Record(chunk)
 			for i, m := range members {
@@ -289,6 +302,7 @@ func (h *Hub) broadcast(ctx context.Context, chunk []byte) error {
 				}
 				states[i].idle.touch()
 			}
+			closeAll(dues)
 			return nil
 		}
 		if err := h.waitForMember(ctx); err != nil {
@@ -305,16 +319,56 @@ func (h *Hub) stdinDone(ctx context.Context) error {
 	if err := h.waitForMember(ctx); err != nil {
 		return err
 	}
-	h.mu.Lock()
-	members := make([]Member, 0, len(h.members))
-	for m := range h.members {
-		members = append(members, m)
-	}
-	h.mu.Unlock()
+	members, _, dues := h.takeMembers()
 	for _, m := range members {
 		h.closeWrite(m)
 	}
+	closeAll(dues)
 	return nil
+}
+
+// takeMembers returns the members that stdin's next chunk (or EOF) goes
+// to, their states, and the stdinDue channels of those owed it, which the
+// caller closes once it is sent. If there are members, stdin no longer
+// holds the chunk for later ones.
+func (h *Hub) takeMembers() ([]Member, []*memberState, []chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	members := make([]Member, 0, len(h.members))
+	states := make([]*memberState, 0, len(h.members))
+	var dues []chan struct{}
+	for m, st := range h.members {
+		members = append(members, m)
+		states = append(states, st)
+		if st.stdinDue != nil {
+			dues = append(dues, st.stdinDue)
+			st.stdinDue = nil
+		}
+	}
+	if len(members) > 0 {
+		h.stdinHeld = false
+	}
+	return members, states, dues
+}
+
+func closeAll(chans []chan struct{}) {
+	for _, c := range chans {
+		close(c)
+	}
+}
+
+// awaitStdin waits until stdin's held chunk has been sent to a member
+// owed it (see memberState.stdinDue), or the hub is aborted.
+func (h *Hub) awaitStdin(st *memberState) {
+	h.mu.Lock()
+	due := st.stdinDue
+	h.mu.Unlock()
+	if due != nil {
+		select {
+		case <-due:
+		case <-h.done:
+		}
+	}
 }
 
 // closeWrite half-closes m for stdin's EOF, unless the options keep it.
@@ -340,6 +394,9 @@ func (h *Hub) Close() {
 // process.
 func (h *Hub) Abort() {
 	h.mu.Lock()
+	if !h.closed {
+		close(h.done)
+	}
 	h.closed = true
 	members := h.members
 	h.members = map[Member]*memberState{}

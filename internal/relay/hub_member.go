@@ -72,6 +72,7 @@ func (r *memberReader) serve() {
 	h, c, st := r.h, r.c, r.st
 	defer h.Leave(c)
 	defer r.release()
+	defer h.awaitStdin(st) // a client that sends and closes at once still gets what stdin held
 	buf := *r.bufp
 	for {
 		if st.idle != nil {

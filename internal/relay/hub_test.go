@@ -259,6 +259,63 @@ func TestHubStdinWithoutMembers(t *testing.T) {
 	})
 }
 
+// sentAndClosed is a member connection whose client sent nothing and
+// half-closed before it joined (reads give EOF at once); it records what
+// the hub writes to it.
+type sentAndClosed struct {
+	net.Conn // nil: only the methods below are called
+	mu       sync.Mutex
+	got      bytes.Buffer
+}
+
+func (c *sentAndClosed) Read([]byte) (int, error) { return 0, io.EOF }
+func (c *sentAndClosed) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.got.Write(p)
+}
+func (c *sentAndClosed) Close() error { return nil }
+func (c *sentAndClosed) RemoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
+}
+func (c *sentAndClosed) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.got.String()
+}
+
+// TestHubHeldStdinReachesShortMember: a chunk stdin held while nobody was
+// connected reaches the next member even when that member's client had
+// already half-closed, as ncat serves stdin before reading a new client.
+// Before, the member's own EOF could make it leave before RunStdin sent
+// the chunk, which then waited for yet another member.
+func TestHubHeldStdinReachesShortMember(t *testing.T) {
+	for i := range 50 {
+		synctest.Test(t, func(t *testing.T) {
+			hub := NewHub(newSyncBuffer(), Options{}, nil)
+			defer hub.Close()
+			stdinR, stdinW := net.Pipe()
+			defer stdinR.Close()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			startRunStdin(ctx, hub, stdinR)
+			go stdinW.Write([]byte("held"))
+			synctest.Wait() // RunStdin holds the chunk, nobody to send it to
+			m := &sentAndClosed{}
+			if !hub.AddConn(m, -1) {
+				t.Fatal("AddConn refused the member")
+			}
+			synctest.Wait()
+			if got := m.String(); got != "held" {
+				t.Fatalf("round %d: the member got %q, want the held chunk", i, got)
+			}
+			if n := hub.Len(); n != 0 {
+				t.Errorf("round %d: %d members after the member's EOF, want 0", i, n)
+			}
+		})
+	}
+}
+
 func TestHubMaxMembers(t *testing.T) {
 	tests := []struct {
 		name      string
