@@ -94,13 +94,15 @@ func (h *Hub) Join(m Member, max int) bool {
 	return ok
 }
 
-// join is Join; stdinWaiting also says that stdin was holding a chunk (or
-// its EOF) for the next member, which m now is.
-func (h *Hub) join(m Member, max int) (ok, stdinWaiting bool) {
+// join is Join; due, when not nil, is m's stdinDue: stdin was holding a
+// chunk (or its EOF) for the next member, which m now is, and due is
+// closed once it has gone to m. The caller keeps due itself: the hub hands
+// it from m's state to RunStdin when it takes the members to send to.
+func (h *Hub) join(m Member, max int) (ok bool, due chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed || (max >= 0 && len(h.members) >= max) {
-		return false, false
+		return false, nil
 	}
 	st := &memberState{}
 	if h.o.IdleTimeout > 0 {
@@ -117,7 +119,7 @@ func (h *Hub) join(m Member, max int) (ok, stdinWaiting bool) {
 	if h.stdinHeld {
 		st.stdinDue = make(chan struct{})
 	}
-	return true, st.stdinDue != nil
+	return true, st.stdinDue
 }
 
 // Leave removes m and closes it.
@@ -152,7 +154,7 @@ func (h *Hub) Touch(m Member) {
 // stdout, before AddConn returns, so AddConn may wait for stdout; it never
 // writes to c.
 func (h *Hub) AddConn(c net.Conn, max int) bool {
-	ok, stdinWaiting := h.join(c, max)
+	ok, due := h.join(c, max)
 	if !ok {
 		return false
 	}
@@ -166,10 +168,11 @@ func (h *Hub) AddConn(c net.Conn, max int) bool {
 		return true // the hub closed in between, and closed c
 	}
 	r := h.newMemberReader(c, st)
+	r.due = due
 	// A chunk stdin holds for the next member goes to c first, as ncat
 	// serves stdin before a new client: c must not be read to its EOF and
 	// closed before RunStdin has written to it.
-	if !stdinWaiting && r.readReady() {
+	if due == nil && r.readReady() {
 		r.release()
 		h.Leave(c)
 		return true
@@ -298,11 +301,11 @@ func (h *Hub) broadcast(ctx context.Context, chunk []byte) error {
 				states[i].track.AddOut(int64(n))
 				if err != nil {
 					h.Leave(m)
-					continue
+				} else {
+					states[i].idle.touch()
 				}
-				states[i].idle.touch()
+				closeDue(dues[i])
 			}
-			closeAll(dues)
 			return nil
 		}
 		if err := h.waitForMember(ctx); err != nil {
@@ -320,30 +323,28 @@ func (h *Hub) stdinDone(ctx context.Context) error {
 		return err
 	}
 	members, _, dues := h.takeMembers()
-	for _, m := range members {
+	for i, m := range members {
 		h.closeWrite(m)
+		closeDue(dues[i])
 	}
-	closeAll(dues)
 	return nil
 }
 
 // takeMembers returns the members that stdin's next chunk (or EOF) goes
-// to, their states, and the stdinDue channels of those owed it, which the
-// caller closes once it is sent. If there are members, stdin no longer
-// holds the chunk for later ones.
+// to, their states, and, for each, its stdinDue channel (nil: not owed
+// the chunk), which the caller closes once the member has it. If there
+// are members, stdin no longer holds the chunk for later ones.
 func (h *Hub) takeMembers() ([]Member, []*memberState, []chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	members := make([]Member, 0, len(h.members))
 	states := make([]*memberState, 0, len(h.members))
-	var dues []chan struct{}
+	dues := make([]chan struct{}, 0, len(h.members))
 	for m, st := range h.members {
 		members = append(members, m)
 		states = append(states, st)
-		if st.stdinDue != nil {
-			dues = append(dues, st.stdinDue)
-			st.stdinDue = nil
-		}
+		dues = append(dues, st.stdinDue)
+		st.stdinDue = nil
 	}
 	if len(members) > 0 {
 		h.stdinHeld = false
@@ -351,18 +352,16 @@ func (h *Hub) takeMembers() ([]Member, []*memberState, []chan struct{}) {
 	return members, states, dues
 }
 
-func closeAll(chans []chan struct{}) {
-	for _, c := range chans {
-		close(c)
+func closeDue(due chan struct{}) {
+	if due != nil {
+		close(due)
 	}
 }
 
-// awaitStdin waits until stdin's held chunk has been sent to a member
-// owed it (see memberState.stdinDue), or the hub is aborted.
-func (h *Hub) awaitStdin(st *memberState) {
-	h.mu.Lock()
-	due := st.stdinDue
-	h.mu.Unlock()
+// awaitStdin waits until the chunk stdin held when a member joined has
+// been sent to it (due, from join; nil: nothing owed), or the hub is
+// aborted.
+func (h *Hub) awaitStdin(due chan struct{}) {
 	if due != nil {
 		select {
 		case <-due:

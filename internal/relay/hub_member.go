@@ -14,6 +14,7 @@ type memberReader struct {
 	st     *memberState
 	bufp   *[]byte
 	telnet func([]byte) []byte
+	due    chan struct{} // see Hub.join; nil: stdin owes c nothing
 }
 
 func (h *Hub) newMemberReader(c net.Conn, st *memberState) *memberReader {
@@ -72,7 +73,7 @@ func (r *memberReader) serve() {
 	h, c, st := r.h, r.c, r.st
 	defer h.Leave(c)
 	defer r.release()
-	defer h.awaitStdin(st) // a client that sends and closes at once still gets what stdin held
+	defer h.awaitStdin(r.due) // a client that sends and closes at once still gets what stdin held
 	buf := *r.bufp
 	for {
 		if st.idle != nil {

@@ -316,6 +316,81 @@ func TestHubHeldStdinReachesShortMember(t *testing.T) {
 	}
 }
 
+// closesWhileWritten is a member connection whose client half-closes
+// just as the hub starts writing to it: its Read gives EOF once a Write
+// has begun, and that Write takes a while, and fails if the connection is
+// closed meanwhile, as a socket's would.
+type closesWhileWritten struct {
+	net.Conn    // nil: only the methods below are called
+	writing     chan struct{}
+	closed      chan struct{}
+	writingOnce sync.Once
+	closedOnce  sync.Once
+	mu          sync.Mutex
+	got         bytes.Buffer
+}
+
+func newClosesWhileWritten() *closesWhileWritten {
+	return &closesWhileWritten{writing: make(chan struct{}), closed: make(chan struct{})}
+}
+
+func (c *closesWhileWritten) Read([]byte) (int, error) {
+	<-c.writing
+	return 0, io.EOF
+}
+
+func (c *closesWhileWritten) Write(p []byte) (int, error) {
+	c.writingOnce.Do(func() { close(c.writing) })
+	select {
+	case <-c.closed:
+		return 0, net.ErrClosed
+	case <-time.After(time.Millisecond): // synctest's clock
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.got.Write(p)
+}
+
+func (c *closesWhileWritten) Close() error {
+	c.closedOnce.Do(func() { close(c.closed) })
+	return nil
+}
+
+func (c *closesWhileWritten) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.got.String()
+}
+
+// TestHubHeldStdinWhileWriting: a member owed the held chunk waits for it
+// even when its EOF comes after RunStdin took it as a recipient but before
+// the write ended.
+func TestHubHeldStdinWhileWriting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hub := NewHub(newSyncBuffer(), Options{}, nil)
+		defer hub.Close()
+		stdinR, stdinW := net.Pipe()
+		defer stdinR.Close()
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		startRunStdin(ctx, hub, stdinR)
+		go stdinW.Write([]byte("held"))
+		synctest.Wait()
+		m := newClosesWhileWritten()
+		if !hub.AddConn(m, -1) {
+			t.Fatal("AddConn refused the member")
+		}
+		time.Sleep(time.Second) // the bubble's clock: the write's delay passes
+		synctest.Wait()
+		if got := m.String(); got != "held" {
+			t.Fatalf("the member got %q, want the held chunk", got)
+		}
+		if n := hub.Len(); n != 0 {
+			t.Errorf("%d members after the member's EOF, want 0", n)
+		}
+	})
+}
+
 func TestHubMaxMembers(t *testing.T) {
 	tests := []struct {
 		name      string
