@@ -15,11 +15,7 @@ import (
 )
 
 // connCases are the rows of the connection-rate table: connections in flight.
-var connCases = []struct {
-	id       string // matched by -only
-	name     string
-	inflight int
-}{
+var connCases = []rateCase{
 	{id: "conn-1", name: "1 in flight", inflight: 1},
 	{id: "conn-8", name: "8 in flight", inflight: 8},
 }

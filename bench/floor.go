@@ -118,19 +118,25 @@ func floorServeMain(args []string) error {
 	if len(args) != 2 {
 		return fmt.Errorf("usage: %s ADDR PORT", floorServeCmd)
 	}
-	addr, err := netip.ParseAddr(args[0])
-	if err != nil || !addr.Is4() || !addr.IsLoopback() {
-		return fmt.Errorf("%s: %q is not an IPv4 loopback address", floorServeCmd, args[0])
-	}
-	port, err := strconv.ParseUint(args[1], 10, 16)
-	if err != nil {
-		return fmt.Errorf("%s: bad port %q", floorServeCmd, args[1])
-	}
-	ln, err := floorListen(addr, uint16(port))
+	ln, err := floorListenArgs(floorServeCmd, args[0], args[1])
 	if err != nil {
 		return err
 	}
 	return floorServe(ln, 1)
+}
+
+// floorListenArgs returns a blocking listening socket on a floor server's
+// ADDR PORT arguments, ADDR an IPv4 loopback address.
+func floorListenArgs(cmd, addrArg, portArg string) (int, error) {
+	addr, err := netip.ParseAddr(addrArg)
+	if err != nil || !addr.Is4() || !addr.IsLoopback() {
+		return -1, fmt.Errorf("%s: %q is not an IPv4 loopback address", cmd, addrArg)
+	}
+	port, err := strconv.ParseUint(portArg, 10, 16)
+	if err != nil {
+		return -1, fmt.Errorf("%s: bad port %q", cmd, portArg)
+	}
+	return floorListen(addr, uint16(port))
 }
 
 // floorListen returns a blocking listening socket on addr:port.

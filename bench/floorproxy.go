@@ -42,19 +42,11 @@ func floorProxyMain(args []string) error {
 	if len(args) != 3 {
 		return fmt.Errorf("usage: %s ADDR PORT THREADS", floorProxyCmd)
 	}
-	addr, err := netip.ParseAddr(args[0])
-	if err != nil || !addr.Is4() || !addr.IsLoopback() {
-		return fmt.Errorf("%s: %q is not an IPv4 loopback address", floorProxyCmd, args[0])
-	}
-	port, err := strconv.ParseUint(args[1], 10, 16)
-	if err != nil {
-		return fmt.Errorf("%s: bad port %q", floorProxyCmd, args[1])
-	}
 	threads, err := strconv.Atoi(args[2])
 	if err != nil || threads < 1 || threads > 64 {
 		return fmt.Errorf("%s: bad thread count %q", floorProxyCmd, args[2])
 	}
-	ln, err := floorListen(addr, uint16(port))
+	ln, err := floorListenArgs(floorProxyCmd, args[0], args[1])
 	if err != nil {
 		return err
 	}

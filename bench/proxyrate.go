@@ -15,11 +15,7 @@ import (
 )
 
 // proxyCases are the rows of the proxy-server table: connections in flight.
-var proxyCases = []struct {
-	id       string // matched by -only
-	name     string
-	inflight int
-}{
+var proxyCases = []rateCase{
 	{id: "proxy-1", name: "CONNECT, 1 in flight", inflight: 1},
 	{id: "proxy-8", name: "CONNECT, 8 in flight", inflight: 8},
 }
@@ -59,78 +55,18 @@ func (b *bench) proxyRate(ctx context.Context) (rate, cpu *table) {
 	if timeout == 0 {
 		timeout = 30*time.Second + time.Duration(n)*10*time.Millisecond
 	}
-	var floorRate, floorCPU []floorFigure
-	var client []clientRow
-	for _, c := range proxyCases {
-		rr := row{name: c.name, cells: map[string]cell{}, goals: proxyGoals}
-		cr := row{name: c.name, cells: map[string]cell{}}
-		var ts []*tool // the tools to run, then the floor
-		for _, t := range tools {
-			switch {
-			case !b.selected(c.id, t.name):
-			case t.path == "":
-				rr.cells[t.name], cr.cells[t.name] = absent(t), absent(t)
-			default:
-				ts = append(ts, t)
-			}
-		}
-		if b.selected(c.id, floorName) {
-			if floor, err := floorProxyTool(c.inflight); err != nil {
-				b.fail(c.id, floorName, err)
-			} else {
-				ts = append(ts, &floor)
-			}
-		}
-		best := make([]connResult, len(ts)) // the fastest run of each
-		errs := make([]error, len(ts))
-		b.rounds(ctx, len(ts), func(i int) {
-			r, err := runProxyRate(ctx, ts[i], n, c.inflight, timeout)
-			switch {
-			case err != nil:
-				errs[i] = err
-			case r.rate > best[i].rate:
-				best[i] = r
-			}
-		})
-		cl := clientRow{name: c.name}
-		for i, t := range ts {
-			r := best[i]
-			if r.rate == 0 {
-				if errs[i] == nil {
-					continue // not run: the harness is stopping
-				}
-				f := b.fail(c.id, t.name, errs[i])
-				if t.name != floorName {
-					rr.cells[t.name], cr.cells[t.name] = f, f
-				}
-				continue
-			}
-			b.logf("%s/%s: %.0f connections/s, %.0f µs CPU per tunnel, harness %.0f µs",
-				c.id, t.name, r.rate, r.cpuPerConn, r.clientPerConn)
-			cl.cpu = append(cl.cpu, namedValue{t.name, r.clientPerConn})
-			if t.name == floorName { // last, after the peer's cells
-				floorRate = append(floorRate, floorFigure{name: c.name, value: r.rate, peer: rr.cells["ncat"]})
-				floorCPU = append(floorCPU, floorFigure{name: c.name, value: r.cpuPerConn, peer: cr.cells["ncat"]})
-				continue
-			}
-			rr.cells[t.name] = cell{value: r.rate, ok: true}
-			cr.cells[t.name] = cell{value: r.cpuPerConn, ok: true}
-		}
-		if len(rr.cells) > 0 {
-			rate.add(rr)
-			cpu.add(cr)
-		}
-		if len(cl.cpu) > 0 {
-			client = append(client, cl)
-		}
-	}
-	if len(floorRate) > 0 {
-		rate.notes = append(rate.notes, floorNote(floorProxyText, "connections/s", "ncat", floorRate, rate.format))
-		cpu.notes = append(cpu.notes, floorNote("Floor, the same proxy and runs", "µs", "ncat", floorCPU, cpu.format))
-	}
-	if len(client) > 0 {
-		cpu.notes = append(cpu.notes, clientNote("The load: the harness's Go clients and echo target, CPU µs per tunnel", client, cpu.format))
-	}
+	b.rateTables(ctx, rateSpec{
+		cases: proxyCases,
+		tools: tools,
+		goals: proxyGoals,
+		floor: floorProxyTool,
+		run: func(t *tool, inflight int) (connResult, error) {
+			return runProxyRate(ctx, t, n, inflight, timeout)
+		},
+		what:      "tunnel",
+		floorText: floorProxyText,
+		loadText:  "The load: the harness's Go clients and echo target, CPU µs per tunnel",
+	}, rate, cpu)
 	return rate, cpu
 }
 

@@ -188,81 +188,18 @@ func (b *bench) connRate(ctx context.Context) (rate, cpu *table) {
 	if timeout == 0 {
 		timeout = 30*time.Second + time.Duration(n)*10*time.Millisecond
 	}
-	var floorRate, floorCPU []floorFigure
-	var client []clientRow
-	for _, c := range connCases {
-		rr := row{name: c.name, cells: map[string]cell{}, goals: connGoals}
-		cr := row{name: c.name, cells: map[string]cell{}}
-		var ts []*tool // the tools to run, then the floor
-		for i := range b.tools {
-			t := &b.tools[i]
-			switch {
-			case !b.selected(c.id, t.name):
-			case t.path == "":
-				rr.cells[t.name], cr.cells[t.name] = absent(t), absent(t)
-			case t.sequential && c.inflight > 1:
-				rr.cells[t.name], cr.cells[t.name] = cell{note: "sequential"}, cell{note: "sequential"}
-			default:
-				ts = append(ts, t)
-			}
-		}
-		if b.selected(c.id, floorName) {
-			if floor, err := floorTool(); err != nil {
-				b.fail(c.id, floorName, err)
-			} else {
-				ts = append(ts, &floor)
-			}
-		}
-		best := make([]connResult, len(ts)) // the fastest run of each
-		errs := make([]error, len(ts))
-		b.rounds(ctx, len(ts), func(i int) {
-			r, err := runConnRate(ctx, ts[i], n, c.inflight, timeout)
-			switch {
-			case err != nil:
-				errs[i] = err
-			case r.rate > best[i].rate:
-				best[i] = r
-			}
-		})
-		cl := clientRow{name: c.name}
-		for i, t := range ts {
-			r := best[i]
-			if r.rate == 0 {
-				if errs[i] == nil {
-					continue // not run: the harness is stopping
-				}
-				f := b.fail(c.id, t.name, errs[i])
-				if t.name != floorName {
-					rr.cells[t.name], cr.cells[t.name] = f, f
-				}
-				continue
-			}
-			b.logf("%s/%s: %.0f connections/s, %.1f µs CPU per connection, client %.1f µs",
-				c.id, t.name, r.rate, r.cpuPerConn, r.clientPerConn)
-			cl.cpu = append(cl.cpu, namedValue{t.name, r.clientPerConn})
-			if t.name == floorName { // last, after the peer's cells
-				floorRate = append(floorRate, floorFigure{name: c.name, value: r.rate, peer: rr.cells[floorPeerConn]})
-				floorCPU = append(floorCPU, floorFigure{name: c.name, value: r.cpuPerConn, peer: cr.cells[floorPeerConn]})
-				continue
-			}
-			rr.cells[t.name] = cell{value: r.rate, ok: true}
-			cr.cells[t.name] = cell{value: r.cpuPerConn, ok: true}
-		}
-		if len(rr.cells) > 0 {
-			rate.add(rr)
-			cpu.add(cr)
-		}
-		if len(cl.cpu) > 0 {
-			client = append(client, cl)
-		}
-	}
-	if len(floorRate) > 0 {
-		rate.notes = append(rate.notes, floorNote(floorServeText, "connections/s", floorPeerConn, floorRate, rate.format))
-		cpu.notes = append(cpu.notes, floorNote("Floor, the same server and runs", "µs", floorPeerConn, floorCPU, cpu.format))
-	}
-	if len(client) > 0 {
-		cpu.notes = append(cpu.notes, clientNote("The load: the harness's Go client, CPU µs per connection", client, cpu.format))
-	}
+	b.rateTables(ctx, rateSpec{
+		cases: connCases,
+		tools: toolPointers(b.tools),
+		goals: connGoals,
+		floor: func(int) (tool, error) { return floorTool() },
+		run: func(t *tool, inflight int) (connResult, error) {
+			return runConnRate(ctx, t, n, inflight, timeout)
+		},
+		what:      "connection",
+		floorText: floorServeText,
+		loadText:  "The load: the harness's Go client, CPU µs per connection",
+	}, rate, cpu)
 	return rate, cpu
 }
 

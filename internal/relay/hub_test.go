@@ -259,31 +259,6 @@ func TestHubStdinWithoutMembers(t *testing.T) {
 	})
 }
 
-// sentAndClosed is a member connection whose client sent nothing and
-// half-closed before it joined (reads give EOF at once); it records what
-// the hub writes to it.
-type sentAndClosed struct {
-	net.Conn // nil: only the methods below are called
-	mu       sync.Mutex
-	got      bytes.Buffer
-}
-
-func (c *sentAndClosed) Read([]byte) (int, error) { return 0, io.EOF }
-func (c *sentAndClosed) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.got.Write(p)
-}
-func (c *sentAndClosed) Close() error { return nil }
-func (c *sentAndClosed) RemoteAddr() net.Addr {
-	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
-}
-func (c *sentAndClosed) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.got.String()
-}
-
 // TestHubHeldStdinReachesShortMember: a chunk stdin held while nobody was
 // connected reaches the next member even when that member's client had
 // already half-closed, as ncat serves stdin before reading a new client.
@@ -301,10 +276,11 @@ func TestHubHeldStdinReachesShortMember(t *testing.T) {
 			startRunStdin(ctx, hub, stdinR)
 			go stdinW.Write([]byte("held"))
 			synctest.Wait() // RunStdin holds the chunk, nobody to send it to
-			m := &sentAndClosed{}
+			m := newShortMember(true)
 			if !hub.AddConn(m, -1) {
 				t.Fatal("AddConn refused the member")
 			}
+			time.Sleep(time.Second) // the bubble's clock: the write's delay passes
 			synctest.Wait()
 			if got := m.String(); got != "held" {
 				t.Fatalf("round %d: the member got %q, want the held chunk", i, got)
@@ -316,12 +292,14 @@ func TestHubHeldStdinReachesShortMember(t *testing.T) {
 	}
 }
 
-// closesWhileWritten is a member connection whose client half-closes
-// just as the hub starts writing to it: its Read gives EOF once a Write
-// has begun, and that Write takes a while, and fails if the connection is
+// shortMember is a member connection whose client sent nothing and
+// half-closed: before it joined (eofAtOnce: reads give EOF at once), or
+// just as the hub starts writing to it (reads give EOF once a write has
+// begun). A write takes a millisecond, and fails if the connection is
 // closed meanwhile, as a socket's would.
-type closesWhileWritten struct {
+type shortMember struct {
 	net.Conn    // nil: only the methods below are called
+	eofAtOnce   bool
 	writing     chan struct{}
 	closed      chan struct{}
 	writingOnce sync.Once
@@ -330,16 +308,18 @@ type closesWhileWritten struct {
 	got         bytes.Buffer
 }
 
-func newClosesWhileWritten() *closesWhileWritten {
-	return &closesWhileWritten{writing: make(chan struct{}), closed: make(chan struct{})}
+func newShortMember(eofAtOnce bool) *shortMember {
+	return &shortMember{eofAtOnce: eofAtOnce, writing: make(chan struct{}), closed: make(chan struct{})}
 }
 
-func (c *closesWhileWritten) Read([]byte) (int, error) {
-	<-c.writing
+func (c *shortMember) Read([]byte) (int, error) {
+	if !c.eofAtOnce {
+		<-c.writing
+	}
 	return 0, io.EOF
 }
 
-func (c *closesWhileWritten) Write(p []byte) (int, error) {
+func (c *shortMember) Write(p []byte) (int, error) {
 	c.writingOnce.Do(func() { close(c.writing) })
 	select {
 	case <-c.closed:
@@ -351,12 +331,12 @@ func (c *closesWhileWritten) Write(p []byte) (int, error) {
 	return c.got.Write(p)
 }
 
-func (c *closesWhileWritten) Close() error {
+func (c *shortMember) Close() error {
 	c.closedOnce.Do(func() { close(c.closed) })
 	return nil
 }
 
-func (c *closesWhileWritten) String() string {
+func (c *shortMember) String() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.got.String()
@@ -376,7 +356,7 @@ func TestHubHeldStdinWhileWriting(t *testing.T) {
 		startRunStdin(ctx, hub, stdinR)
 		go stdinW.Write([]byte("held"))
 		synctest.Wait()
-		m := newClosesWhileWritten()
+		m := newShortMember(false)
 		if !hub.AddConn(m, -1) {
 			t.Fatal("AddConn refused the member")
 		}
