@@ -319,15 +319,21 @@ func (h *Hub) broadcast(ctx context.Context, chunk []byte) error {
 // effect when the next member joins: only then does it half-close (that
 // member) and count as the end of stdin for --send-only and -q.
 func (h *Hub) stdinDone(ctx context.Context) error {
-	if err := h.waitForMember(ctx); err != nil {
-		return err
+	for {
+		if err := h.waitForMember(ctx); err != nil {
+			return err
+		}
+		// The member that ended the wait may have left already: then the
+		// EOF waits for the next one, as broadcast's chunk does.
+		members, _, dues := h.takeMembers()
+		for i, m := range members {
+			h.closeWrite(m)
+			closeDue(dues[i])
+		}
+		if len(members) > 0 {
+			return nil
+		}
 	}
-	members, _, dues := h.takeMembers()
-	for i, m := range members {
-		h.closeWrite(m)
-		closeDue(dues[i])
-	}
-	return nil
 }
 
 // takeMembers returns the members that stdin's next chunk (or EOF) goes
