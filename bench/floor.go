@@ -172,11 +172,20 @@ func floorListen(addr netip.Addr, port uint16) (int, error) {
 // A signal would cut a MSG_WAITALL recv short, so the floor runs with
 // GODEBUG=asyncpreemptoff=1 (see floorTool): the runtime then sends none.
 func floorServe(ln, out int) error {
+	return floorAcceptLoop(ln, func(c uintptr, buf []byte) error { return floorDrain(c, uintptr(out), buf) })
+}
+
+// floorAcceptLoop accepts connections on ln with raw blocking accept4
+// calls on one locked OS thread and has serve each one, with a 64 KiB
+// buffer of the thread's, then closes it. It returns serve's first error,
+// or accept's once accept fails for good (as it does once ln is shut
+// down).
+func floorAcceptLoop(ln int, serve func(c uintptr, buf []byte) error) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	buf := make([]byte, 64<<10)
 	for {
-		r, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(ln), 0, 0, unix.SOCK_CLOEXEC, 0, 0)
+		c, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(ln), 0, 0, unix.SOCK_CLOEXEC, 0, 0)
 		switch errno {
 		case 0:
 		case unix.EINTR, unix.ECONNABORTED:
@@ -184,8 +193,8 @@ func floorServe(ln, out int) error {
 		default:
 			return fmt.Errorf("accept4: %w", errno)
 		}
-		err := floorDrain(r, uintptr(out), buf)
-		unix.RawSyscall(unix.SYS_CLOSE, r, 0, 0)
+		err := serve(c, buf)
+		unix.RawSyscall(unix.SYS_CLOSE, c, 0, 0)
 		if err != nil {
 			return err
 		}

@@ -71,21 +71,10 @@ func floorProxy(ln, threads int) error {
 // floorProxyThread accepts and serves tunnels on one locked OS thread
 // until accept fails for good.
 func floorProxyThread(ln int) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	buf := make([]byte, 64<<10)
-	for {
-		c, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(ln), 0, 0, unix.SOCK_CLOEXEC, 0, 0)
-		switch errno {
-		case 0:
-		case unix.EINTR, unix.ECONNABORTED:
-			continue
-		default:
-			return fmt.Errorf("accept4: %w", errno)
-		}
+	return floorAcceptLoop(ln, func(c uintptr, buf []byte) error {
 		floorTunnel(int(c), buf)
-		unix.RawSyscall(unix.SYS_CLOSE, c, 0, 0)
-	}
+		return nil
+	})
 }
 
 // floorTunnel reads client c's CONNECT request, connects to its target (an

@@ -259,39 +259,6 @@ func TestHubStdinWithoutMembers(t *testing.T) {
 	})
 }
 
-// TestHubHeldStdinReachesShortMember: a chunk stdin held while nobody was
-// connected reaches the next member even when that member's client had
-// already half-closed, as ncat serves stdin before reading a new client.
-// Before, the member's own EOF could make it leave before RunStdin sent
-// the chunk, which then waited for yet another member.
-func TestHubHeldStdinReachesShortMember(t *testing.T) {
-	for i := range 50 {
-		synctest.Test(t, func(t *testing.T) {
-			hub := NewHub(newSyncBuffer(), Options{}, nil)
-			defer hub.Close()
-			stdinR, stdinW := net.Pipe()
-			defer stdinR.Close()
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			startRunStdin(ctx, hub, stdinR)
-			go stdinW.Write([]byte("held"))
-			synctest.Wait() // RunStdin holds the chunk, nobody to send it to
-			m := newShortMember(true)
-			if !hub.AddConn(m, -1) {
-				t.Fatal("AddConn refused the member")
-			}
-			time.Sleep(time.Second) // the bubble's clock: the write's delay passes
-			synctest.Wait()
-			if got := m.String(); got != "held" {
-				t.Fatalf("round %d: the member got %q, want the held chunk", i, got)
-			}
-			if n := hub.Len(); n != 0 {
-				t.Errorf("round %d: %d members after the member's EOF, want 0", i, n)
-			}
-		})
-	}
-}
-
 // shortMember is a member connection whose client sent nothing and
 // half-closed: before it joined (eofAtOnce: reads give EOF at once), or
 // just as the hub starts writing to it (reads give EOF once a write has
@@ -342,33 +309,48 @@ func (c *shortMember) String() string {
 	return c.got.String()
 }
 
-// TestHubHeldStdinWhileWriting: a member owed the held chunk waits for it
-// even when its EOF comes after RunStdin took it as a recipient but before
-// the write ended.
-func TestHubHeldStdinWhileWriting(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		hub := NewHub(newSyncBuffer(), Options{}, nil)
-		defer hub.Close()
-		stdinR, stdinW := net.Pipe()
-		defer stdinR.Close()
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-		startRunStdin(ctx, hub, stdinR)
-		go stdinW.Write([]byte("held"))
-		synctest.Wait()
-		m := newShortMember(false)
-		if !hub.AddConn(m, -1) {
-			t.Fatal("AddConn refused the member")
-		}
-		time.Sleep(time.Second) // the bubble's clock: the write's delay passes
-		synctest.Wait()
-		if got := m.String(); got != "held" {
-			t.Fatalf("the member got %q, want the held chunk", got)
-		}
-		if n := hub.Len(); n != 0 {
-			t.Errorf("%d members after the member's EOF, want 0", n)
-		}
-	})
+// TestHubHeldStdin: a chunk stdin held while nobody was connected reaches
+// the next member even when that member's client half-closed at once, as
+// ncat serves stdin before reading a new client: whether the EOF came
+// before the member joined, or while the chunk was being written to it.
+// Before, the member's own EOF could make it leave first, and the chunk
+// then waited for yet another member.
+func TestHubHeldStdin(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		eofAtOnce bool
+	}{
+		{"EOF before joining", true},
+		{"EOF while written to", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for round := range 20 {
+				synctest.Test(t, func(t *testing.T) {
+					hub := NewHub(newSyncBuffer(), Options{}, nil)
+					defer hub.Close()
+					stdinR, stdinW := net.Pipe()
+					defer stdinR.Close()
+					ctx, cancel := context.WithCancel(t.Context())
+					defer cancel()
+					startRunStdin(ctx, hub, stdinR)
+					go stdinW.Write([]byte("held"))
+					synctest.Wait() // RunStdin holds the chunk, nobody to send it to
+					m := newShortMember(tc.eofAtOnce)
+					if !hub.AddConn(m, -1) {
+						t.Fatal("AddConn refused the member")
+					}
+					time.Sleep(time.Second) // the bubble's clock: the write's delay passes
+					synctest.Wait()
+					if got := m.String(); got != "held" {
+						t.Fatalf("round %d: the member got %q, want the held chunk", round, got)
+					}
+					if n := hub.Len(); n != 0 {
+						t.Errorf("round %d: %d members after the member's EOF, want 0", round, n)
+					}
+				})
+			}
+		})
+	}
 }
 
 func TestHubMaxMembers(t *testing.T) {
